@@ -1,0 +1,141 @@
+package errorsx
+
+import (
+	"context"
+	"errors"
+	"net/http"
+)
+
+// Code classifies an error for machines: it picks the HTTP status of a
+// problem response, the title of a crash report and the type of a span's
+// exception event. The built-in codes are the canonical gRPC names; a service
+// defines its own with [NewCode].
+//
+// A Code is a comparable value and implements error, so
+// errors.Is(err, errorsx.NotFound) reports whether any layer of err set that
+// code. [CodeOf] gives the code that applies to an error as a whole: the
+// outermost one set.
+//
+// The zero Code means "no code set".
+type Code struct {
+	name   string
+	status int
+}
+
+// The canonical codes, named as gRPC names them, each with the HTTP status
+// that grpc-gateway and Google's API design guide map it to.
+var (
+	OK                 = Code{"ok", http.StatusOK}
+	Canceled           = Code{"canceled", 499} // nginx's "client closed request"
+	Unknown            = Code{"unknown", http.StatusInternalServerError}
+	InvalidArgument    = Code{"invalid_argument", http.StatusBadRequest}
+	DeadlineExceeded   = Code{"deadline_exceeded", http.StatusGatewayTimeout}
+	NotFound           = Code{"not_found", http.StatusNotFound}
+	AlreadyExists      = Code{"already_exists", http.StatusConflict}
+	PermissionDenied   = Code{"permission_denied", http.StatusForbidden}
+	ResourceExhausted  = Code{"resource_exhausted", http.StatusTooManyRequests}
+	FailedPrecondition = Code{"failed_precondition", http.StatusBadRequest}
+	Aborted            = Code{"aborted", http.StatusConflict}
+	OutOfRange         = Code{"out_of_range", http.StatusBadRequest}
+	Unimplemented      = Code{"unimplemented", http.StatusNotImplemented}
+	Internal           = Code{"internal", http.StatusInternalServerError}
+	Unavailable        = Code{"unavailable", http.StatusServiceUnavailable}
+	DataLoss           = Code{"data_loss", http.StatusInternalServerError}
+	Unauthenticated    = Code{"unauthenticated", http.StatusUnauthorized}
+)
+
+var canonical = [...]Code{
+	OK, Canceled, Unknown, InvalidArgument, DeadlineExceeded, NotFound,
+	AlreadyExists, PermissionDenied, ResourceExhausted, FailedPrecondition,
+	Aborted, OutOfRange, Unimplemented, Internal, Unavailable, DataLoss,
+	Unauthenticated,
+}
+
+// NewCode defines an application code with the HTTP status it answers with.
+// Define codes once, as package-level variables:
+//
+//	var PaymentDeclined = errorsx.NewCode("payment_declined", http.StatusPaymentRequired)
+//
+// An empty name becomes "unknown"; a status outside 400–599 becomes 500, so
+// that an error never answers with a success status.
+func NewCode(name string, httpStatus int) Code {
+	if name == "" {
+		name = Unknown.name
+	}
+	if httpStatus < 400 || httpStatus > 599 {
+		httpStatus = http.StatusInternalServerError
+	}
+	return Code{name: name, status: httpStatus}
+}
+
+// LookupCode returns the canonical code with the given name, such as
+// "not_found", and whether there is one.
+func LookupCode(name string) (Code, bool) {
+	for _, c := range canonical {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return Code{}, false
+}
+
+// String returns the code's name, or "" for the zero Code.
+func (c Code) String() string { return c.name }
+
+// Error returns the code's name, so that a Code can be the target of
+// errors.Is.
+func (c Code) Error() string { return c.name }
+
+// HTTPStatus returns the HTTP status the code maps to: 500 for the zero Code.
+func (c Code) HTTPStatus() int {
+	if c.status == 0 {
+		return http.StatusInternalServerError
+	}
+	return c.status
+}
+
+// IsZero reports whether c is the zero Code (no code set).
+func (c Code) IsZero() bool { return c == Code{} }
+
+// CodeOf returns the code that applies to err: the outermost code set on any
+// errorsx layer of its chain (for a join, the first found depth-first). An
+// error with no code is DeadlineExceeded or Canceled when it is, or wraps,
+// the context package's errors, and Unknown otherwise. CodeOf(nil) is OK.
+func CodeOf(err error) Code {
+	if err == nil {
+		return OK
+	}
+	if c := findCode(err, 0); !c.IsZero() {
+		return c
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return DeadlineExceeded
+	case errors.Is(err, context.Canceled):
+		return Canceled
+	}
+	return Unknown
+}
+
+func findCode(err error, depth int) Code {
+	for err != nil && depth < maxChain {
+		if e, ok := err.(*Error); ok && e != nil && !e.code.IsZero() {
+			return e.code
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, sub := range u.Unwrap() {
+				if c := findCode(sub, depth+1); !c.IsZero() {
+					return c
+				}
+			}
+			return Code{}
+		default:
+			return Code{}
+		}
+		depth++
+	}
+	return Code{}
+}
