@@ -21,11 +21,9 @@ type order struct {
 	Quantity int    `json:"quantity"`
 }
 
-func (a *app) routes() http.Handler {
-	mux := http.NewServeMux()
+func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /hello", a.hello)
 	mux.HandleFunc("GET /orders/{id}", a.getOrder)
-	return mux
 }
 
 func (a *app) hello(w http.ResponseWriter, r *http.Request) {
@@ -53,23 +51,24 @@ func (a *app) findOrder(id string) (order, error) {
 // fail answers a request that failed with err as problem+json and logs the
 // error once, with its code, fields and stack.
 func (a *app) fail(w http.ResponseWriter, r *http.Request, err error) {
-	ref := referenceID(r)
+	ctx := r.Context()
 	level := zap.WarnLevel
+	var ref string
 	if errorsx.CodeOf(err).HTTPStatus() >= 500 {
 		level = zap.ErrorLevel
+		ref = report(ctx, err) // the event ID, when reporting is wired
 	}
-	a.log.Log(level, "request failed",
+	if ref == "" {
+		ref = traceID(ctx)
+	}
+	fields := append(logFields(ctx),
 		zap.String("method", r.Method),
 		zap.String("path", r.URL.Path),
 		zap.String("reference_id", ref),
 		errorsx.Zap(err))
+	a.log.Log(level, "request failed", fields...)
 	errorsx.WriteProblem(w, r, err, ref)
 }
-
-// referenceID returns the ID a user can quote to find this request's
-// report, trace and log lines. It is empty until tracing or reporting is
-// wired in.
-func referenceID(r *http.Request) string { return "" }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -67,9 +67,29 @@ func run(args []string) error {
 	}
 	defer func() { _ = log.Sync() }()
 
+	// Each package is wired in its own file: reporting.go, tracing.go,
+	// health.go.
+	setupCtx := context.Background()
+	log, reportingMW, flushReports, err := setupReporting(setupCtx, log)
+	if err != nil {
+		return err
+	}
+	tracingMW, shutdownTracing, err := setupTracing(setupCtx, log)
+	if err != nil {
+		return err
+	}
 	a := &app{log: log, orders: map[string]order{"1": {ID: "1", Item: "coffee", Quantity: 2}}}
+	mux := http.NewServeMux()
+	a.routes(mux)
+	drain, err := setupHealth(setupCtx, log, mux)
+	if err != nil {
+		return err
+	}
+
 	srv := &http.Server{
-		Handler:           a.routes(),
+		// The tracing span encloses the reporting scope, so that a report
+		// can name the trace.
+		Handler:           tracingMW(reportingMW(mux)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          zap.NewStdLog(log),
 	}
@@ -90,12 +110,16 @@ func run(args []string) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
+	// Order matters: stop taking traffic, finish in-flight requests, then
+	// flush what they produced.
+	errs := []error{drain(shutdownCtx, srv)}
 	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		errs = append(errs, err)
+	}
+	errs = append(errs, shutdownTracing(shutdownCtx), flushReports(shutdownCtx))
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	log.Info("stopped")
