@@ -16,8 +16,12 @@ import (
 // code. [CodeOf] gives the code that applies to an error as a whole: the
 // outermost one set.
 //
-// The zero Code means "no code set".
-type Code struct {
+// The zero Code means "no code set". A Code is pointer-shaped, so using it
+// as an error (errors.Is) does not allocate; two codes are equal only if
+// they are the same definition.
+type Code struct{ def *codeDef }
+
+type codeDef struct {
 	name   string
 	status int
 }
@@ -25,23 +29,23 @@ type Code struct {
 // The canonical codes, named as gRPC names them, each with the HTTP status
 // that grpc-gateway and Google's API design guide map it to.
 var (
-	OK                 = Code{"ok", http.StatusOK}
-	Canceled           = Code{"canceled", 499} // nginx's "client closed request"
-	Unknown            = Code{"unknown", http.StatusInternalServerError}
-	InvalidArgument    = Code{"invalid_argument", http.StatusBadRequest}
-	DeadlineExceeded   = Code{"deadline_exceeded", http.StatusGatewayTimeout}
-	NotFound           = Code{"not_found", http.StatusNotFound}
-	AlreadyExists      = Code{"already_exists", http.StatusConflict}
-	PermissionDenied   = Code{"permission_denied", http.StatusForbidden}
-	ResourceExhausted  = Code{"resource_exhausted", http.StatusTooManyRequests}
-	FailedPrecondition = Code{"failed_precondition", http.StatusBadRequest}
-	Aborted            = Code{"aborted", http.StatusConflict}
-	OutOfRange         = Code{"out_of_range", http.StatusBadRequest}
-	Unimplemented      = Code{"unimplemented", http.StatusNotImplemented}
-	Internal           = Code{"internal", http.StatusInternalServerError}
-	Unavailable        = Code{"unavailable", http.StatusServiceUnavailable}
-	DataLoss           = Code{"data_loss", http.StatusInternalServerError}
-	Unauthenticated    = Code{"unauthenticated", http.StatusUnauthorized}
+	OK                 = Code{&codeDef{"ok", http.StatusOK}}
+	Canceled           = Code{&codeDef{"canceled", 499}} // nginx's "client closed request"
+	Unknown            = Code{&codeDef{"unknown", http.StatusInternalServerError}}
+	InvalidArgument    = Code{&codeDef{"invalid_argument", http.StatusBadRequest}}
+	DeadlineExceeded   = Code{&codeDef{"deadline_exceeded", http.StatusGatewayTimeout}}
+	NotFound           = Code{&codeDef{"not_found", http.StatusNotFound}}
+	AlreadyExists      = Code{&codeDef{"already_exists", http.StatusConflict}}
+	PermissionDenied   = Code{&codeDef{"permission_denied", http.StatusForbidden}}
+	ResourceExhausted  = Code{&codeDef{"resource_exhausted", http.StatusTooManyRequests}}
+	FailedPrecondition = Code{&codeDef{"failed_precondition", http.StatusBadRequest}}
+	Aborted            = Code{&codeDef{"aborted", http.StatusConflict}}
+	OutOfRange         = Code{&codeDef{"out_of_range", http.StatusBadRequest}}
+	Unimplemented      = Code{&codeDef{"unimplemented", http.StatusNotImplemented}}
+	Internal           = Code{&codeDef{"internal", http.StatusInternalServerError}}
+	Unavailable        = Code{&codeDef{"unavailable", http.StatusServiceUnavailable}}
+	DataLoss           = Code{&codeDef{"data_loss", http.StatusInternalServerError}}
+	Unauthenticated    = Code{&codeDef{"unauthenticated", http.StatusUnauthorized}}
 )
 
 var canonical = [...]Code{
@@ -60,19 +64,19 @@ var canonical = [...]Code{
 // that an error never answers with a success status.
 func NewCode(name string, httpStatus int) Code {
 	if name == "" {
-		name = Unknown.name
+		name = Unknown.def.name
 	}
 	if httpStatus < 400 || httpStatus > 599 {
 		httpStatus = http.StatusInternalServerError
 	}
-	return Code{name: name, status: httpStatus}
+	return Code{&codeDef{name: name, status: httpStatus}}
 }
 
 // LookupCode returns the canonical code with the given name, such as
 // "not_found", and whether there is one.
 func LookupCode(name string) (Code, bool) {
 	for _, c := range canonical {
-		if c.name == name {
+		if c.def.name == name {
 			return c, true
 		}
 	}
@@ -80,22 +84,27 @@ func LookupCode(name string) (Code, bool) {
 }
 
 // String returns the code's name, or "" for the zero Code.
-func (c Code) String() string { return c.name }
+func (c Code) String() string {
+	if c.def == nil {
+		return ""
+	}
+	return c.def.name
+}
 
 // Error returns the code's name, so that a Code can be the target of
 // errors.Is.
-func (c Code) Error() string { return c.name }
+func (c Code) Error() string { return c.String() }
 
 // HTTPStatus returns the HTTP status the code maps to: 500 for the zero Code.
 func (c Code) HTTPStatus() int {
-	if c.status == 0 {
+	if c.def == nil {
 		return http.StatusInternalServerError
 	}
-	return c.status
+	return c.def.status
 }
 
 // IsZero reports whether c is the zero Code (no code set).
-func (c Code) IsZero() bool { return c == Code{} }
+func (c Code) IsZero() bool { return c.def == nil }
 
 // CodeOf returns the code that applies to err: the outermost code set on any
 // errorsx layer of its chain (for a join, the first found depth-first). An

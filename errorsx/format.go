@@ -40,7 +40,7 @@ func format(s fmt.State, verb rune, err error) {
 	switch {
 	case verb == 'v' && s.Flag('+'):
 		var b strings.Builder
-		writeVerbose(&b, err, "", "")
+		writeVerbose(&b, err, "", "", "")
 		_, _ = io.WriteString(s, strings.TrimSuffix(b.String(), "\n"))
 	case verb == 'v' || verb == 's':
 		_, _ = io.WriteString(s, err.Error())
@@ -51,10 +51,11 @@ func format(s fmt.State, verb rune, err error) {
 	}
 }
 
-// writeVerbose writes err's summary line and then its layers, innermost
-// first. prefix numbers nested joins ("2." gives "(2.1)").
-func writeVerbose(b *strings.Builder, err error, indent, prefix string) {
-	b.WriteString(indent)
+// writeVerbose writes err's summary line (after label) and then its
+// layers, innermost first, numbered after prefix: the second error of a
+// join that is layer 2 is "(2.2)", and its layers "(2.2.1)", "(2.2.2)".
+func writeVerbose(b *strings.Builder, err error, indent, prefix, label string) {
+	b.WriteString(indent + label)
 	writeIndented(b, err.Error(), indent)
 	b.WriteByte('\n')
 
@@ -80,7 +81,7 @@ func writeVerbose(b *strings.Builder, err error, indent, prefix string) {
 			writeIndented(b, msg, inner)
 			b.WriteByte('\n')
 			if !l.code.IsZero() {
-				b.WriteString(inner + "code: " + l.code.name + "\n")
+				b.WriteString(inner + "code: " + l.code.String() + "\n")
 			}
 			public := eachField(l.kv, func(f Field) {
 				b.WriteString(inner + f.Key + ": ")
@@ -98,10 +99,12 @@ func writeVerbose(b *strings.Builder, err error, indent, prefix string) {
 		case interface{ Unwrap() []error }:
 			errs := l.Unwrap()
 			b.WriteString(label + strconv.Itoa(len(errs)) + " errors joined\n")
-			sub := prefix + strconv.Itoa(n) + "."
+			k := 0
 			for _, e := range errs {
 				if e != nil {
-					writeVerbose(b, e, inner, sub)
+					k++
+					sub := prefix + strconv.Itoa(n) + "." + strconv.Itoa(k)
+					writeVerbose(b, e, inner, sub+".", "("+sub+") ")
 				}
 			}
 		default:

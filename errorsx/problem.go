@@ -52,7 +52,7 @@ func ProblemOf(err error, referenceID string) Problem {
 	p := Problem{
 		Title:       statusText(status),
 		Status:      status,
-		Code:        code.name,
+		Code:        code.String(),
 		ReferenceID: referenceID,
 	}
 	p.Detail = PublicOf(err)

@@ -40,7 +40,7 @@ func (s slogError) LogValue() slog.Value {
 	attrs := make([]slog.Attr, 0, 6)
 	attrs = append(attrs,
 		slog.String("message", s.err.Error()),
-		slog.String("code", CodeOf(s.err).name))
+		slog.String("code", CodeOf(s.err).String()))
 	if p := PublicOf(s.err); p != "" {
 		attrs = append(attrs, slog.String("public", p))
 	}
@@ -84,7 +84,7 @@ func appendJSONError(b []byte, err error) []byte {
 	b = append(b, `{"message":`...)
 	b = appendJSON(b, err.Error())
 	b = append(b, `,"code":`...)
-	b = appendJSON(b, CodeOf(err).name)
+	b = appendJSON(b, CodeOf(err).String())
 	if p := PublicOf(err); p != "" {
 		b = append(b, `,"public":`...)
 		b = appendJSON(b, p)

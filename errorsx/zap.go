@@ -50,7 +50,7 @@ type zapError struct{ err error }
 
 func (z zapError) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("message", z.err.Error())
-	enc.AddString("code", CodeOf(z.err).name)
+	enc.AddString("code", CodeOf(z.err).String())
 	if p := PublicOf(z.err); p != "" {
 		enc.AddString("public", p)
 	}
