@@ -1,0 +1,351 @@
+//go:build e2e
+
+package tracing_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/supportkit/supportkit/internal/servicetest"
+)
+
+// receiverBin is where .ci/setup.d/otlp-receiver.sh installs the OTLP
+// receiver (the OpenTelemetry Collector's otlpreceiver writing OTLP JSON to
+// a file); SUPPORTKIT_OTLP_RECEIVER overrides it.
+const receiverBin = "/usr/local/bin/supportkit-otlp-receiver"
+
+type receiver struct {
+	GRPC, HTTP string // host:port
+	out        string
+}
+
+// startReceiver runs the OTLP receiver on two free ports of 127.0.0.1 and
+// stops it when the test ends.
+func startReceiver(t *testing.T) *receiver {
+	t.Helper()
+	bin := os.Getenv("SUPPORTKIT_OTLP_RECEIVER")
+	if bin == "" {
+		bin = receiverBin
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("the OTLP receiver is not installed (%v): run .ci/setup.d/otlp-receiver.sh, or set SUPPORTKIT_OTLP_RECEIVER to its path", err)
+	}
+	r := &receiver{GRPC: servicetest.FreeAddr(t), HTTP: servicetest.FreeAddr(t), out: filepath.Join(t.TempDir(), "spans.jsonl")}
+	cmd := exec.Command(bin, "-grpc", r.GRPC, "-http", r.HTTP, "-out", r.out)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		ok := false
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ok = true
+				break
+			}
+		}
+		ready <- ok
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Errorf("the OTLP receiver did not stop within 15s of SIGTERM")
+		}
+	})
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatalf("the OTLP receiver exited before it was ready:\n%s", stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the OTLP receiver was not ready within 30s:\n%s", stderr.String())
+	}
+	return r
+}
+
+// span is what the tests read back from the receiver's OTLP JSON.
+type span struct {
+	Service      string
+	Name         string
+	TraceID      string
+	ParentSpanID string
+	Kind         int // 2 is server
+	Route        string
+	Path         string
+	StatusCode   string // http.response.status_code
+	Status       int    // 0 unset, 1 ok, 2 error
+}
+
+type otlpKV struct {
+	Key   string `json:"key"`
+	Value struct {
+		StringValue string `json:"stringValue"`
+		IntValue    string `json:"intValue"`
+	} `json:"value"`
+}
+
+func (kv otlpKV) text() string { return kv.Value.StringValue + kv.Value.IntValue }
+
+// spans returns the spans the receiver has written so far.
+func (r *receiver) spans(t *testing.T) []span {
+	t.Helper()
+	data, err := os.ReadFile(r.out)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var out []span
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var batch struct {
+			ResourceSpans []struct {
+				Resource struct {
+					Attributes []otlpKV `json:"attributes"`
+				} `json:"resource"`
+				ScopeSpans []struct {
+					Spans []struct {
+						TraceID      string   `json:"traceId"`
+						ParentSpanID string   `json:"parentSpanId"`
+						Name         string   `json:"name"`
+						Kind         int      `json:"kind"`
+						Attributes   []otlpKV `json:"attributes"`
+						Status       struct {
+							Code int `json:"code"`
+						} `json:"status"`
+					} `json:"spans"`
+				} `json:"scopeSpans"`
+			} `json:"resourceSpans"`
+		}
+		if err := json.Unmarshal([]byte(line), &batch); err != nil {
+			t.Fatalf("the receiver wrote a line that is not OTLP JSON: %v\n%s", err, line)
+		}
+		for _, rs := range batch.ResourceSpans {
+			service := ""
+			for _, kv := range rs.Resource.Attributes {
+				if kv.Key == "service.name" {
+					service = kv.text()
+				}
+			}
+			for _, ss := range rs.ScopeSpans {
+				for _, s := range ss.Spans {
+					sp := span{Service: service, Name: s.Name, TraceID: s.TraceID, ParentSpanID: s.ParentSpanID, Kind: s.Kind, Status: s.Status.Code}
+					for _, kv := range s.Attributes {
+						switch kv.Key {
+						case "http.route":
+							sp.Route = kv.text()
+						case "url.path":
+							sp.Path = kv.text()
+						case "http.response.status_code":
+							sp.StatusCode = kv.text()
+						}
+					}
+					out = append(out, sp)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func get(t *testing.T, url string, header map[string]string) int {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// failedLine waits for the service's "request failed" log line for path.
+func failedLine(t *testing.T, s *servicetest.Service, path string) map[string]any {
+	t.Helper()
+	line, err := s.WaitLog(context.Background(), 10*time.Second, func(m map[string]any) bool {
+		return m["msg"] == "request failed" && m["path"] == path
+	})
+	if err != nil {
+		t.Fatalf("no 'request failed' log line for %s: %v\nstderr:\n%s", path, err, s.Stderr())
+	}
+	return line
+}
+
+// TestE2ESpansReachARealOTLPReceiver runs the example service against the
+// OpenTelemetry Collector's OTLP receiver over both OTLP protocols and
+// reads the spans back from what the receiver wrote.
+func TestE2ESpansReachARealOTLPReceiver(t *testing.T) {
+	bin := servicetest.Build(t, "")
+	rcv := startReceiver(t)
+	const upstreamTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+	const upstreamSpan = "00f067aa0ba902b7"
+	for _, tc := range []struct {
+		protocol, endpoint string
+	}{
+		{"http/protobuf", "http://" + rcv.HTTP},
+		{"grpc", "http://" + rcv.GRPC},
+	} {
+		t.Run(strings.ReplaceAll(tc.protocol, "/", "-"), func(t *testing.T) {
+			service := "e2e-" + strings.ReplaceAll(tc.protocol, "/", "-")
+			s := servicetest.Start(t, bin, servicetest.Options{Env: []string{
+				"OTEL_SERVICE_NAME=" + service,
+				"OTEL_EXPORTER_OTLP_PROTOCOL=" + tc.protocol,
+				"OTEL_EXPORTER_OTLP_ENDPOINT=" + tc.endpoint,
+				"OTEL_TRACES_EXPORTER=", "OTEL_SDK_DISABLED=", "OTEL_TRACES_SAMPLER=", "OTEL_PROPAGATORS=",
+				"OTEL_BSP_SCHEDULE_DELAY=100",
+				"SUPPORTKIT_OUTBOX=" + t.TempDir(),
+			}})
+
+			// The effective configuration is logged once, at start.
+			configured, err := s.WaitLog(context.Background(), 5*time.Second, func(m map[string]any) bool { return m["msg"] == "tracing configured" })
+			if err != nil {
+				t.Fatalf("no 'tracing configured' line: %v\n%s", err, s.Stderr())
+			}
+			wantExporter := "otlp " + tc.protocol + " " + tc.endpoint
+			if tc.protocol == "http/protobuf" {
+				wantExporter += "/v1/traces"
+			}
+			if diff := cmp.Diff([]any{wantExporter}, configured["exporters"]); diff != "" {
+				t.Errorf("logged exporters mismatch (-want +got):\n%s", diff)
+			}
+
+			statuses := map[string]int{
+				"/hello":      get(t, s.URL+"/hello", nil),
+				"/orders/999": get(t, s.URL+"/orders/999", nil),
+				"/orders/1":   get(t, s.URL+"/orders/1", map[string]string{"traceparent": "00-" + upstreamTrace + "-" + upstreamSpan + "-01"}),
+				"/fail":       get(t, s.URL+"/fail", nil),
+				"/panic":      get(t, s.URL+"/panic", nil),
+				"/livez":      get(t, s.URL+"/livez", nil),
+			}
+			if statuses["/orders/999"] != http.StatusNotFound || statuses["/fail"] < 500 || statuses["/panic"] != 500 {
+				t.Fatalf("statuses %v; want 404 for /orders/999, a 5xx for /fail, 500 for /panic", statuses)
+			}
+			notFound := failedLine(t, s, "/orders/999")
+			failed := failedLine(t, s, "/fail")
+			// The reporting middleware recovers the panic and logs it with
+			// the trace ID it reads from the span tracing started.
+			panicked, err := s.WaitLog(context.Background(), 10*time.Second, func(m map[string]any) bool {
+				return m["path"] == "/panic" && m["level"] == "error" && m["trace_id"] != nil
+			})
+			if err != nil {
+				t.Fatalf("no error log line with a trace_id for /panic: %v\nstderr:\n%s", err, s.Stderr())
+			}
+
+			// SIGTERM flushes the spans; the service exits 0.
+			if err := s.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			if err, ok := s.Wait(30 * time.Second); !ok || err != nil {
+				t.Fatalf("service after SIGTERM: exited=%v err=%v\nstderr:\n%s", ok, err, s.Stderr())
+			}
+
+			var got []span
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				got = nil
+				for _, sp := range rcv.spans(t) {
+					if sp.Service == service {
+						got = append(got, sp)
+					}
+				}
+				if len(got) >= 5 || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			byPath := map[string]span{}
+			for _, sp := range got {
+				byPath[sp.Path] = sp
+			}
+			if _, traced := byPath["/livez"]; traced {
+				t.Errorf("the health endpoint /livez was traced")
+			}
+
+			want := map[string]span{
+				"/hello": {Service: service, Name: "GET /hello", Kind: 2, Route: "/hello", Path: "/hello", StatusCode: "200",
+					TraceID: byPath["/hello"].TraceID},
+				// A 4xx is the client's error: the server span's status stays unset.
+				"/orders/999": {Service: service, Name: "GET /orders/{id}", Kind: 2, Route: "/orders/{id}", Path: "/orders/999", StatusCode: "404",
+					TraceID: fmt.Sprint(notFound["trace_id"])},
+				// The upstream trace continues.
+				"/orders/1": {Service: service, Name: "GET /orders/{id}", Kind: 2, Route: "/orders/{id}", Path: "/orders/1", StatusCode: "200",
+					TraceID: upstreamTrace, ParentSpanID: upstreamSpan},
+				"/fail": {Service: service, Name: "GET /fail", Kind: 2, Route: "/fail", Path: "/fail", StatusCode: fmt.Sprint(statuses["/fail"]),
+					TraceID: fmt.Sprint(failed["trace_id"]), Status: 2},
+				"/panic": {Service: service, Name: "GET /panic", Kind: 2, Route: "/panic", Path: "/panic", StatusCode: "500",
+					TraceID: fmt.Sprint(panicked["trace_id"]), Status: 2},
+			}
+			if diff := cmp.Diff(want, byPath); diff != "" {
+				t.Errorf("spans read back from the receiver mismatch (-want +got):\n%s\nall spans: %+v", diff, got)
+			}
+			// The user-facing reference of a 4xx is the trace ID itself.
+			if notFound["reference_id"] != notFound["trace_id"] || notFound["trace_id"] == nil {
+				t.Errorf("log line of /orders/999: reference_id %v, trace_id %v; want the same trace ID", notFound["reference_id"], notFound["trace_id"])
+			}
+		})
+	}
+}
+
+// TestE2ENoExporterStillCorrelates runs the service with no OTEL_*
+// variable: nothing is exported, but the log line of a request carries the
+// trace ID its caller sent.
+func TestE2ENoExporterStillCorrelates(t *testing.T) {
+	bin := servicetest.Build(t, "")
+	s := servicetest.Start(t, bin, servicetest.Options{Env: []string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=", "OTEL_TRACES_EXPORTER=", "OTEL_SDK_DISABLED=",
+	}})
+	const upstreamTrace = "0af7651916cd43dd8448eb211c80319c"
+	if got := get(t, s.URL+"/orders/999", map[string]string{"traceparent": "00-" + upstreamTrace + "-b7ad6b7169203331-01"}); got != http.StatusNotFound {
+		t.Fatalf("GET /orders/999: %d; want 404", got)
+	}
+	line := failedLine(t, s, "/orders/999")
+	got := map[string]any{"trace_id": line["trace_id"], "reference_id": line["reference_id"], "trace_flags": line["trace_flags"]}
+	want := map[string]any{"trace_id": upstreamTrace, "reference_id": upstreamTrace, "trace_flags": "01"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("log line mismatch (-want +got):\n%s", diff)
+	}
+	configured, err := s.WaitLog(context.Background(), 5*time.Second, func(m map[string]any) bool { return m["msg"] == "tracing configured" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]any{}, configured["exporters"]); diff != "" {
+		t.Errorf("logged exporters mismatch (-want +got):\n%s", diff)
+	}
+	if strings.Contains(s.Stderr(), "connection refused") {
+		t.Errorf("the service tried to connect somewhere:\n%s", s.Stderr())
+	}
+}

@@ -1,0 +1,175 @@
+package tracing
+
+import (
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// MiddlewareOption configures [Middleware].
+type MiddlewareOption func(*middlewareConfig)
+
+type middlewareConfig struct {
+	filter      func(*http.Request) bool
+	tp          trace.TracerProvider
+	propagators propagation.TextMapPropagator
+	router      Router
+	otelhttp    []otelhttp.Option
+}
+
+// Router finds the pattern that routes a request; *http.ServeMux is one.
+type Router interface {
+	Handler(r *http.Request) (h http.Handler, pattern string)
+}
+
+// WithFilter replaces the default filter, [DefaultFilter]: a request is
+// traced only when filter returns true. A nil filter traces every request.
+func WithFilter(filter func(*http.Request) bool) MiddlewareOption {
+	return func(c *middlewareConfig) { c.filter = filter }
+}
+
+// WithTracerProvider sets the tracer provider (default: OpenTelemetry's
+// global one, which [Setup] installs).
+func WithTracerProvider(tp trace.TracerProvider) MiddlewareOption {
+	return func(c *middlewareConfig) { c.tp = tp }
+}
+
+// WithTextMapPropagator sets the propagator that reads the incoming trace
+// context (default: OpenTelemetry's global one, which [Setup] installs).
+func WithTextMapPropagator(p propagation.TextMapPropagator) MiddlewareOption {
+	return func(c *middlewareConfig) { c.propagators = p }
+}
+
+// WithRouter gives the middleware the mux it wraps, for when a handler
+// between the two passes a copy of the request down (r.WithContext), so
+// that the route pattern the mux sets (r.Pattern) never comes back up: the
+// middleware then asks the router for the pattern once the request is done.
+func WithRouter(r Router) MiddlewareOption { return func(c *middlewareConfig) { c.router = r } }
+
+// WithOtelHTTPOptions passes further options to otelhttp (a meter
+// provider, a span name formatter, ...).
+func WithOtelHTTPOptions(opts ...otelhttp.Option) MiddlewareOption {
+	return func(c *middlewareConfig) { c.otelhttp = append(c.otelhttp, opts...) }
+}
+
+// healthPaths are the probe endpoints [DefaultFilter] skips: the
+// Kubernetes ones and the common others. Load balancers poll them several
+// times a second; a span for each would drown the traces people look for.
+var healthPaths = []string{"/livez", "/readyz", "/startupz", "/healthz", "/health", "/ping"}
+
+// DefaultFilter reports whether a request should be traced: every request
+// except those to the health endpoints /livez, /readyz, /startupz,
+// /healthz, /health and /ping (and the paths under them, such as
+// /livez/ping).
+func DefaultFilter(r *http.Request) bool {
+	p := r.URL.Path
+	for _, h := range healthPaths {
+		if strings.HasPrefix(p, h) && (len(p) == len(h) || p[len(h)] == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// Middleware returns HTTP server middleware that traces each request with
+// otelhttp, following the HTTP semantic conventions, and adds:
+//
+//   - the span is named "{method} {route}" from the route pattern the
+//     http.ServeMux matched (r.Pattern, Go 1.22 patterns), and carries
+//     http.route, so that /orders/1 and /orders/2 are one operation;
+//   - requests to health endpoints are not traced ([DefaultFilter]);
+//   - when the handler panics, the span is marked as an error with an
+//     exception event (type, message, stack) before the panic continues
+//     up to whatever recovers it.
+//
+// When tracing is disabled (OTEL_SDK_DISABLED=true, at the time Middleware
+// is called), it returns the handler unchanged: nothing is added to the
+// request path.
+func Middleware(opts ...MiddlewareOption) func(http.Handler) http.Handler {
+	c := middlewareConfig{filter: DefaultFilter}
+	for _, opt := range opts {
+		opt(&c)
+	}
+	if c.tp == nil {
+		c.tp = otel.GetTracerProvider()
+	}
+	if _, off := c.tp.(noop.TracerProvider); off {
+		return func(h http.Handler) http.Handler { return h }
+	}
+	o := []otelhttp.Option{otelhttp.WithTracerProvider(c.tp)}
+	if c.propagators != nil {
+		o = append(o, otelhttp.WithPropagators(c.propagators))
+	}
+	if c.filter != nil {
+		o = append(o, otelhttp.WithFilter(c.filter))
+	}
+	o = append(o, c.otelhttp...)
+	outer := otelhttp.NewMiddleware("http.server", o...)
+	router := c.router
+	return func(next http.Handler) http.Handler {
+		inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					markPanic(trace.SpanFromContext(r.Context()), v)
+					panic(v)
+				}
+			}()
+			next.ServeHTTP(w, r)
+			nameRoute(r, router)
+		})
+		return outer(inner)
+	}
+}
+
+// nameRoute sets http.route on the request's span and, when otelhttp
+// cannot see the pattern itself, the span's name.
+func nameRoute(r *http.Request, router Router) {
+	pattern := r.Pattern
+	rename := false
+	if pattern == "" && router != nil {
+		_, pattern = router.Handler(r)
+		rename = true
+	}
+	route := pattern
+	if i := strings.IndexByte(route, '/'); i >= 0 {
+		route = route[i:]
+	} else {
+		return
+	}
+	span := trace.SpanFromContext(r.Context())
+	span.SetAttributes(semconv.HTTPRoute(route))
+	if rename {
+		// otelhttp renames the span itself when it sees r.Pattern.
+		span.SetName(r.Method + " " + route)
+	}
+}
+
+// markPanic records a panic on span: status error and an exception event
+// with the stack of the panicking goroutine, which is still intact while
+// the deferred recover runs.
+func markPanic(span trace.Span, v any) {
+	if !span.IsRecording() {
+		return
+	}
+	typ := fmt.Sprintf("%T", v)
+	msg := fmt.Sprint(v)
+	if err, ok := v.(error); ok {
+		typ = exceptionType(err)
+	}
+	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(
+		semconv.ExceptionType(typ),
+		semconv.ExceptionMessage("panic: "+msg),
+		semconv.ExceptionStacktrace(string(debug.Stack())),
+	))
+	span.SetStatus(codes.Error, "panic: "+msg)
+	span.SetAttributes(semconv.ErrorTypeKey.String(typ))
+}

@@ -1,0 +1,185 @@
+package tracing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/supportkit/supportkit/errorsx"
+)
+
+// recorded is what RecordError leaves on a span, flattened for comparison.
+type recorded struct {
+	Status    sdktrace.Status
+	ErrorType string
+	Event     map[string]string // the exception event's attributes, stack aside
+	StackTop  string            // the stack's first function
+}
+
+func recordOn(t *testing.T, err error) (recorded, string) {
+	t.Helper()
+	tp, exp := newTestProvider(t)
+	ctx, span := tp.Tracer("test").Start(context.Background(), "op")
+	RecordError(ctx, err)
+	span.End()
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("got %d spans; want 1", len(spans))
+	}
+	s := spans[0]
+	got := recorded{Status: s.Status, ErrorType: attrValue(s.Attributes, "error.type"), Event: map[string]string{}}
+	for _, e := range s.Events {
+		if e.Name != "exception" {
+			t.Errorf("unexpected event %q", e.Name)
+			continue
+		}
+		for _, kv := range e.Attributes {
+			if kv.Key == "exception.stacktrace" {
+				got.StackTop, _, _ = strings.Cut(kv.Value.AsString(), "\n")
+				continue
+			}
+			got.Event[string(kv.Key)] = kv.Value.Emit()
+		}
+	}
+	all, _ := json.Marshal(spans)
+	return got, string(all)
+}
+
+func findUser(id string) error {
+	return errorsx.NotFound.New("user not found", "user_id", id, "attempt", 3, "cached", false,
+		"ratio", 0.5, "wait", 2*time.Second, "token", errorsx.Secret("s3cr3t-t0ken"))
+}
+
+func TestRecordError(t *testing.T) {
+	_, pathErr := os.Open("/does/not/exist")
+	tests := []struct {
+		name string
+		err  error
+		want recorded
+	}{
+		{
+			name: "errorsx error: code, fields, stack; secret redacted",
+			err:  errorsx.Wrap(findUser("u-7"), "load profile", "tenant", "acme"),
+			want: recorded{
+				Status:    sdktrace.Status{Code: codes.Error, Description: "load profile: user not found"},
+				ErrorType: "not_found",
+				Event: map[string]string{
+					"exception.type": "not_found", "exception.message": "load profile: user not found",
+					"user_id": "u-7", "attempt": "3", "cached": "false", "ratio": "0.5", "wait": "2s",
+					"token": "[REDACTED]", "tenant": "acme",
+				},
+				StackTop: "github.com/supportkit/supportkit/tracing.findUser",
+			},
+		},
+		{
+			name: "plain error wrapped by fmt: the Go type of the cause",
+			err:  fmt.Errorf("read config: %w", pathErr),
+			want: recorded{
+				Status:    sdktrace.Status{Code: codes.Error, Description: "read config: open /does/not/exist: no such file or directory"},
+				ErrorType: "*fs.PathError",
+				Event: map[string]string{
+					"exception.type":    "*fs.PathError",
+					"exception.message": "read config: open /does/not/exist: no such file or directory",
+				},
+			},
+		},
+		{
+			name: "context error has a code",
+			err:  fmt.Errorf("query: %w", context.DeadlineExceeded),
+			want: recorded{
+				Status:    sdktrace.Status{Code: codes.Error, Description: "query: context deadline exceeded"},
+				ErrorType: "deadline_exceeded",
+				Event:     map[string]string{"exception.type": "deadline_exceeded", "exception.message": "query: context deadline exceeded"},
+			},
+		},
+		{
+			name: "nil error records nothing",
+			err:  nil,
+			want: recorded{Event: map[string]string{}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := recordOn(t, tt.err)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("recorded mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	var pe *fs.PathError
+	if !errors.As(pathErr, &pe) {
+		t.Fatal("test setup: want a *fs.PathError")
+	}
+}
+
+// TestRecordErrorNeverExportsSecrets looks for the secret anywhere in the
+// exported span, whatever form the secret field takes.
+func TestRecordErrorNeverExportsSecrets(t *testing.T) {
+	const secret = "s3cr3t-t0ken"
+	tests := []struct {
+		name string
+		err  error
+	}{
+		{"string secret", findUser("u-1")},
+		{"secret in a wrapping layer", errorsx.Wrap(errors.New("denied"), "auth", "password", errorsx.Secret(secret))},
+		{"secret struct", errorsx.Unauthenticated.New("bad credentials", "creds", errorsx.Secret(struct{ Key string }{secret}))},
+		{"secret in Errorf arguments", errorsx.Unauthenticated.Errorf("bad token %v", errorsx.Secret(secret))},
+		{"secret inside a join", errorsx.Join(errors.New("a"), findUser("u-2"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, all := recordOn(t, tt.err)
+			if strings.Contains(all, secret) {
+				t.Errorf("the secret reached the span:\n%s", all)
+			}
+			if got.Status.Code != codes.Error {
+				t.Errorf("status %v; want error", got.Status)
+			}
+		})
+	}
+}
+
+func TestRecordErrorOnNonRecordingSpans(t *testing.T) {
+	err := findUser("u-1")
+	allocs := testing.AllocsPerRun(100, func() {
+		RecordError(context.Background(), err)
+		RecordSpanError(noop.Span{}, err)
+		RecordSpanError(trace.SpanFromContext(context.Background()), err)
+	})
+	if allocs != 0 {
+		t.Errorf("RecordError on a non-recording span allocates %v times; want 0", allocs)
+	}
+}
+
+func BenchmarkRecordError(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
+	defer tp.Shutdown(context.Background())
+	err := errorsx.Wrap(findUser("u-7"), "load profile", "tenant", "acme")
+	b.Run("recording", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ctx, span := tp.Tracer("bench").Start(context.Background(), "op")
+			RecordError(ctx, err)
+			span.End()
+		}
+	})
+	b.Run("not-recording", func(b *testing.B) {
+		b.ReportAllocs()
+		ctx := context.Background()
+		for b.Loop() {
+			RecordError(ctx, err)
+		}
+	})
+}

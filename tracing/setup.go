@@ -1,0 +1,285 @@
+package tracing
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace/noop"
+	"go.uber.org/zap"
+)
+
+// Setup configures OpenTelemetry tracing from opts and the standard OTEL_*
+// variables, installs the tracer provider and the propagator as
+// OpenTelemetry's globals (where [Middleware], [Transport] and other
+// instrumentation find them), and returns the function that flushes and
+// stops it. Call the shutdown function once the HTTP server has stopped;
+// spans still buffered are lost otherwise.
+//
+// Setup reads the environment variables listed in the package
+// documentation, and no others; it connects to nothing (exporters connect
+// on first export) and never exits. On error nothing is installed and the
+// returned shutdown function does nothing.
+//
+// The provider samples with parentbased_always_on unless told otherwise,
+// and does not add the SDK's own exception event to spans that end while
+// a panic unwinds: [Middleware] records the panic on the server span, with
+// its stack, and the SDK's event would be a second copy.
+func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) error, err error) {
+	nop := func(context.Context) error { return nil }
+	o := &options{}
+	for _, opt := range opts {
+		opt(o)
+	}
+	p, err := resolve(o)
+	if err != nil {
+		return nop, err
+	}
+	if p.Disabled {
+		otel.SetTracerProvider(noop.NewTracerProvider())
+		otel.SetTextMapPropagator(p.propagator)
+		logPlan(o.logger, p, nil)
+		return nop, nil
+	}
+
+	res, err := newResource(ctx, o)
+	if err != nil {
+		return nop, err
+	}
+	tpOpts := []sdktrace.TracerProviderOption{
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(p.sampler),
+		// Middleware records a panic on the server span with its stack
+		// and errorsx code; the SDK's own event (type and message only)
+		// would be a second, poorer copy of it.
+		sdktrace.WithoutPanicRecording(),
+	}
+	var exporters []sdktrace.SpanExporter
+	for _, e := range p.Exporters {
+		exp, err := newExporter(ctx, e, o)
+		if err != nil {
+			for _, made := range exporters {
+				_ = made.Shutdown(ctx)
+			}
+			return nop, err
+		}
+		exporters = append(exporters, exp)
+	}
+	s := &stopper{}
+	for _, exp := range append(exporters, o.spanExporters...) {
+		s.processors = append(s.processors, &onceProcessor{SpanProcessor: sdktrace.NewBatchSpanProcessor(exp)})
+	}
+	for _, sp := range o.processors {
+		s.processors = append(s.processors, &onceProcessor{SpanProcessor: sp})
+	}
+	for _, sp := range s.processors {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
+	}
+	tp := sdktrace.NewTracerProvider(tpOpts...)
+	s.tp = tp
+
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(p.propagator)
+	if log := o.logger; log != nil {
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+			log.Warn("opentelemetry error", zap.Error(err))
+		}))
+	}
+	logPlan(o.logger, p, res)
+
+	return s.shutdown, nil
+}
+
+// stopper makes shutdown idempotent: the first call flushes and stops the
+// provider, and with it the batch processors' goroutines and the
+// exporters' connections; later calls return the first call's result.
+type stopper struct {
+	once       sync.Once
+	tp         *sdktrace.TracerProvider
+	processors []*onceProcessor
+	err        error
+}
+
+func (s *stopper) shutdown(ctx context.Context) error {
+	s.once.Do(func() {
+		errs := []error{s.tp.ForceFlush(ctx)}
+		// Each processor is told to stop even when ctx has already
+		// expired (TracerProvider.Shutdown skips them then): a batch
+		// processor stops its goroutine as soon as its last export
+		// returns, which its export timeout bounds.
+		for _, p := range s.processors {
+			errs = append(errs, p.Shutdown(ctx))
+		}
+		errs = append(errs, s.tp.Shutdown(ctx))
+		s.err = errors.Join(errs...)
+	})
+	return s.err
+}
+
+// onceProcessor shuts its processor down once, however often it is asked.
+type onceProcessor struct {
+	sdktrace.SpanProcessor
+	once sync.Once
+}
+
+func (p *onceProcessor) Shutdown(ctx context.Context) error {
+	var err error
+	p.once.Do(func() { err = p.SpanProcessor.Shutdown(ctx) })
+	return err
+}
+
+func newResource(ctx context.Context, o *options) (*resource.Resource, error) {
+	name := o.serviceName
+	if name == "" {
+		name = executableName()
+	}
+	version := o.serviceVersion
+	if version == "" {
+		version = buildVersion()
+	}
+	attrs := []attribute.KeyValue{semconv.ServiceName(name)}
+	if version != "" {
+		attrs = append(attrs, semconv.ServiceVersion(version))
+	}
+	attrs = append(attrs, o.attrs...)
+	// Detectors merge in order, the later winning: the environment comes
+	// last because the specification says it overrides the code.
+	res, err := resource.New(ctx,
+		resource.WithTelemetrySDK(),
+		resource.WithHost(),
+		resource.WithAttributes(attrs...),
+		resource.WithFromEnv(),
+	)
+	if err != nil && !errors.Is(err, resource.ErrPartialResource) {
+		return nil, err
+	}
+	return res, nil
+}
+
+func executableName() string {
+	exe, err := os.Executable()
+	if err != nil && len(os.Args) > 0 {
+		exe = os.Args[0]
+	}
+	name := strings.TrimSuffix(filepath.Base(exe), ".exe")
+	if name == "" || name == "." {
+		return "unknown_service:go"
+	}
+	return name
+}
+
+// buildVersion returns the main module's version, or the VCS revision the
+// binary was built from, or "".
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	return versionOf(bi)
+}
+
+func versionOf(bi *debug.BuildInfo) string {
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev[:min(len(rev), 12)] + dirty
+}
+
+func newExporter(ctx context.Context, e exporterPlan, o *options) (sdktrace.SpanExporter, error) {
+	switch {
+	case e.Name == exporterConsole:
+		w := o.console
+		if w == nil {
+			w = os.Stdout
+		}
+		return stdouttrace.New(stdouttrace.WithWriter(w))
+	case e.Protocol == protocolGRPC:
+		var opts []otlptracegrpc.Option
+		if !e.EndpointFromEnv {
+			opts = append(opts, otlptracegrpc.WithEndpointURL(e.Endpoint))
+		}
+		if !e.HeadersFromEnv && len(o.headers) > 0 {
+			opts = append(opts, otlptracegrpc.WithHeaders(o.headers))
+		}
+		return otlptracegrpc.New(ctx, opts...)
+	default:
+		var opts []otlptracehttp.Option
+		if !e.EndpointFromEnv {
+			opts = append(opts, otlptracehttp.WithEndpointURL(e.Endpoint))
+		}
+		if !e.HeadersFromEnv && len(o.headers) > 0 {
+			opts = append(opts, otlptracehttp.WithHeaders(o.headers))
+		}
+		return otlptracehttp.New(ctx, opts...)
+	}
+}
+
+// logPlan logs the effective configuration once. Header values are never
+// logged: they often hold API keys.
+//
+//	{"level":"info","msg":"tracing configured","disabled":false,
+//	 "service.name":"checkout","service.version":"v1.4.2",
+//	 "exporters":["otlp http/protobuf http://collector:4318/v1/traces"],
+//	 "exporters_from":"env","sampler":"ParentBased{root:AlwaysOnSampler,...}",
+//	 "sampler_from":"default","propagators":["tracecontext","baggage"]}
+func logPlan(log *zap.Logger, p plan, res *resource.Resource) {
+	if log == nil {
+		return
+	}
+	fields := []zap.Field{zap.Bool("disabled", p.Disabled)}
+	if res != nil {
+		for _, k := range []attribute.Key{semconv.ServiceNameKey, semconv.ServiceVersionKey} {
+			if v, ok := res.Set().Value(k); ok {
+				fields = append(fields, zap.String(string(k), v.Emit()))
+			}
+		}
+	}
+	exps := make([]string, 0, len(p.Exporters))
+	for _, e := range p.Exporters {
+		exps = append(exps, e.describe())
+	}
+	fields = append(fields,
+		zap.Strings("exporters", exps),
+		zap.String("exporters_from", p.ExporterSource),
+		zap.String("sampler", p.Sampler),
+		zap.String("sampler_from", p.SamplerSource),
+		zap.Strings("propagators", p.Propagators))
+	if !p.Disabled && len(p.Exporters) == 0 {
+		fields = append(fields, zap.String("note",
+			"spans are not exported (set OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER); trace IDs still reach logs and downstream services"))
+	}
+	log.Info("tracing configured", fields...)
+}
+
+func (e exporterPlan) describe() string {
+	if e.Name != exporterOTLP {
+		return e.Name
+	}
+	return e.Name + " " + e.Protocol + " " + e.Endpoint
+}
