@@ -1,0 +1,34 @@
+package checks_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/supportkit/supportkit/health"
+	"github.com/supportkit/supportkit/health/checks"
+)
+
+func Example() {
+	payments := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer payments.Close()
+	client := &http.Client{Timeout: 5 * time.Second} // the application's own client
+	defer client.CloseIdleConnections()
+
+	r := health.New()
+	_ = r.Register("payments", checks.HTTPGet(client, payments.URL), health.Every(5*time.Second))
+	_ = r.Register("goroutines", checks.Goroutines(100_000), health.For(health.Liveness))
+	_ = r.Start(context.Background())
+	defer r.Stop(context.Background())
+
+	for s := r.Snapshot(); ; s = r.Snapshot() {
+		if res, _ := s.Result("payments"); !res.Pending {
+			fmt.Println("payments:", res.Status)
+			return
+		}
+		<-s.Next()
+	}
+	// Output: payments: pass
+}

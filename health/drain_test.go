@@ -1,0 +1,113 @@
+package health_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/supportkit/supportkit/health"
+)
+
+func TestDrain(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      []health.Option
+		readyCode int
+	}{
+		{"503", nil, 503},
+		{"disable-on-404", []health.Option{health.WithDrainNotFound()}, 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const delay = 50 * time.Millisecond
+			r := health.New(append(tt.opts, health.WithDrainDelay(delay))...)
+			if err := r.Register("db", pass, health.Every(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, r, "first run", func(s *health.Snapshot) bool { return !result(t, s, "db").Pending })
+
+			inFlight, release := make(chan struct{}), make(chan struct{})
+			mux := http.NewServeMux()
+			r.Handle(mux)
+			mux.HandleFunc("/slow", func(w http.ResponseWriter, _ *http.Request) {
+				close(inFlight)
+				<-release
+				_, _ = io.WriteString(w, "done")
+			})
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := &http.Server{Handler: mux}
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(ln) }()
+			base := "http://" + ln.Addr().String()
+			get := func(path string) int {
+				resp, err := http.Get(base + path)
+				if err != nil {
+					t.Errorf("GET %s: %v", path, err)
+					return 0
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			if diff := cmp.Diff([]int{200, 200}, []int{get("/readyz"), get("/livez")}); diff != "" {
+				t.Errorf("before drain (-want +got):\n%s", diff)
+			}
+
+			slow := make(chan string, 1)
+			go func() {
+				resp, err := http.Get(base + "/slow")
+				if err != nil {
+					slow <- err.Error()
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				slow <- string(b)
+			}()
+			<-inFlight
+
+			// Drain's first step: readiness fails, liveness passes, the
+			// server serves.
+			r.MarkDraining()
+			select {
+			case <-r.Draining():
+			default:
+				t.Error("Draining() not closed after MarkDraining")
+			}
+			if diff := cmp.Diff([]int{tt.readyCode, tt.readyCode, 200}, []int{get("/readyz"), get("/healthz"), get("/livez")}); diff != "" {
+				t.Errorf("while draining: readyz, healthz, livez (-want +got):\n%s", diff)
+			}
+
+			drained := make(chan error, 1)
+			began := time.Now()
+			go func() { drained <- r.Drain(context.Background(), srv) }()
+			// Release the in-flight request once Shutdown has (most
+			// likely) begun: Shutdown must wait for it.
+			time.Sleep(2 * delay)
+			close(release)
+			if got := <-slow; got != "done" {
+				t.Errorf("in-flight request got %q, want done", got)
+			}
+			if err := <-drained; err != nil {
+				t.Errorf("Drain: %v", err)
+			}
+			if d := time.Since(began); d < delay {
+				t.Errorf("Drain returned after %v, before the drain delay %v", d, delay)
+			}
+			if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+				t.Errorf("Serve: %v", err)
+			}
+		})
+	}
+}

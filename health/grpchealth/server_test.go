@@ -1,0 +1,162 @@
+package grpchealth_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"github.com/supportkit/supportkit/health"
+	"github.com/supportkit/supportkit/health/grpchealth"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// setup starts a registry with checks db (switchable) and proc
+// (liveness), serves it over gRPC on 127.0.0.1 and returns a client.
+func setup(t *testing.T) (*health.Registry, *atomic.Bool, healthpb.HealthClient) {
+	t.Helper()
+	var dbDown atomic.Bool
+	r := health.New()
+	db := health.CheckFunc(func(context.Context) error {
+		if dbDown.Load() {
+			return errors.New("down")
+		}
+		return nil
+	})
+	if err := r.Register("db", db, health.Every(2*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Register("proc", health.CheckFunc(func(context.Context) error { return nil }), health.For(health.Liveness)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	for s := r.Snapshot(); s.Status(health.Readiness) != health.StatusPass; s = r.Snapshot() {
+		<-s.Next()
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := grpc.NewServer()
+	grpchealth.Register(gs, r)
+	go func() { _ = gs.Serve(ln) }()
+	t.Cleanup(gs.Stop)
+	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return r, &dbDown, healthpb.NewHealthClient(conn)
+}
+
+func TestCheck(t *testing.T) {
+	_, dbDown, client := setup(t)
+	ctx := context.Background()
+	check := func(service string) string {
+		resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+		if err != nil {
+			return status.Code(err).String()
+		}
+		return resp.GetStatus().String()
+	}
+	services := []string{"", "readiness", "liveness", "startup", "db", "proc", "nope"}
+	var got []string
+	for _, s := range services {
+		got = append(got, check(s))
+	}
+	want := []string{"SERVING", "SERVING", "SERVING", "SERVING", "SERVING", "SERVING", "NotFound"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Check %v mismatch (-want +got):\n%s", services, diff)
+	}
+
+	list, err := client.List(ctx, &healthpb.HealthListRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]string{}
+	for k, v := range list.GetStatuses() {
+		listed[k] = v.GetStatus().String()
+	}
+	wantList := map[string]string{"": "SERVING", "readiness": "SERVING", "liveness": "SERVING", "startup": "SERVING", "db": "SERVING", "proc": "SERVING"}
+	if diff := cmp.Diff(wantList, listed); diff != "" {
+		t.Errorf("List mismatch (-want +got):\n%s", diff)
+	}
+
+	dbDown.Store(true)
+	deadline := time.Now().Add(10 * time.Second)
+	for check("") != "NOT_SERVING" && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if diff := cmp.Diff([]string{"NOT_SERVING", "NOT_SERVING", "SERVING"}, []string{check(""), check("db"), check("liveness")}); diff != "" {
+		t.Errorf("after failure mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestWatchEndsOnDrain(t *testing.T) {
+	r, dbDown, client := setup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stream, err := client.Watch(ctx, &healthpb.HealthCheckRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	recv := func() {
+		resp, err := stream.Recv()
+		if err != nil {
+			got = append(got, status.Code(err).String())
+			return
+		}
+		got = append(got, resp.GetStatus().String())
+	}
+	recv()
+	dbDown.Store(true)
+	recv()
+	dbDown.Store(false)
+	recv()
+	r.MarkDraining()
+	recv()
+	recv()
+	want := []string{"SERVING", "NOT_SERVING", "SERVING", "NOT_SERVING", codes.Unavailable.String()}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Watch mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// Watching an unknown service answers SERVICE_UNKNOWN and keeps the stream
+// open, as the protocol asks.
+func TestWatchUnknown(t *testing.T) {
+	_, _, client := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream, err := client.Watch(ctx, &healthpb.HealthCheckRequest{Service: "nope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.GetStatus(); got != healthpb.HealthCheckResponse_SERVICE_UNKNOWN {
+		t.Errorf("status %v, want SERVICE_UNKNOWN", got)
+	}
+	cancel()
+	if _, err := stream.Recv(); status.Code(err) != codes.Canceled {
+		t.Errorf("after cancel: %v, want Canceled (the stream stayed open until then)", err)
+	}
+}

@@ -1,0 +1,180 @@
+package health
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Handler returns the HTTP handler of the probe for set: [Liveness],
+// [Readiness], [Startup], or Liveness|Readiness for /healthz.
+//
+// It answers GET, HEAD and OPTIONS (HAProxy's plain "option httpchk" sends
+// OPTIONS) from the latest [Snapshot], without waiting for any check:
+// 200 for pass and warn, 503 for fail (404 while draining if
+// [WithDrainNotFound]), always with Cache-Control: no-store. The body is
+// the status word ("pass\n") unless the request asks for JSON, with ?verbose
+// or an Accept header naming application/health+json or application/json:
+// then it is application/health+json (its shape is in the package
+// documentation).
+//
+// ?exclude=name (repeated, or comma-separated) leaves checks out; unknown
+// names are reported in the body's notes. Mounted on a pattern with a
+// {check} wildcard, as [Registry.Handle] does, the handler reports a
+// single check: /readyz/db.
+func (r *Registry) Handler(set Set) http.Handler {
+	return &handler{r: r, set: set, view: viewOf(set)}
+}
+
+// Handle mounts the probes on mux: /livez, /readyz, /startupz, /healthz
+// (liveness and readiness together), each also as /<probe>/{check}, and
+// "OPTIONS /{$}" as readiness, because HAProxy's plain "option httpchk"
+// sends OPTIONS / without a Host header.
+func (r *Registry) Handle(mux *http.ServeMux) {
+	for _, p := range [...]struct {
+		path string
+		set  Set
+	}{{"/livez", Liveness}, {"/readyz", Readiness}, {"/startupz", Startup}, {"/healthz", Liveness | Readiness}} {
+		h := r.Handler(p.set)
+		mux.Handle(p.path, h)
+		mux.Handle(p.path+"/{check}", h)
+	}
+	mux.Handle("OPTIONS /{$}", r.Handler(Readiness))
+}
+
+type handler struct {
+	r    *Registry
+	set  Set
+	view int
+}
+
+// Header values shared by every answer; assigning a shared slice to the
+// header map instead of calling Set saves an allocation per probe.
+var (
+	noStore    = []string{"no-store"}
+	textPlain  = []string{"text/plain; charset=utf-8"}
+	healthJSON = []string{"application/health+json"}
+	allow      = []string{"GET, HEAD, OPTIONS"}
+	bodies     = [...][]byte{StatusPass: []byte("pass\n"), StatusWarn: []byte("warn\n"), StatusFail: []byte("fail\n")}
+)
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	hdr := w.Header()
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		hdr["Allow"] = allow
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	s := h.r.snap.Load()
+	hdr["Cache-Control"] = noStore
+	name := req.PathValue("check")
+	if name == "" && req.URL.RawQuery == "" && h.view >= 0 && !wantsJSON(req) {
+		// The fast path: one atomic load, no allocation here. Each header
+		// costs the server a copy (net/http clones the header map at
+		// WriteHeader), so the fast path sets only Cache-Control and
+		// lets net/http sniff the Content-Type of "pass\n", as it does for
+		// any handler that writes text: text/plain; charset=utf-8.
+		st := s.views[h.view]
+		w.WriteHeader(h.code(s, st))
+		if req.Method != http.MethodHead {
+			_, _ = w.Write(bodies[st])
+		}
+		return
+	}
+	h.serveDetail(w, req, s, name)
+}
+
+func wantsJSON(req *http.Request) bool {
+	a := req.Header.Get("Accept")
+	return a != "" && (strings.Contains(a, "application/health+json") || strings.Contains(a, "application/json"))
+}
+
+func (h *handler) code(s *Snapshot, st Status) int {
+	if st != StatusFail {
+		return http.StatusOK
+	}
+	if s.draining && h.set&Readiness != 0 {
+		return h.r.opts.drainCode
+	}
+	return http.StatusServiceUnavailable
+}
+
+// serveDetail answers the slow path: a single check, exclusions, or JSON.
+func (h *handler) serveDetail(w http.ResponseWriter, req *http.Request, s *Snapshot, name string) {
+	q, err := url.ParseQuery(req.URL.RawQuery)
+	if err != nil {
+		http.Error(w, "bad query", http.StatusBadRequest)
+		return
+	}
+	_, verbose := q["verbose"]
+	asJSON := verbose || wantsJSON(req)
+
+	var notes []string
+	var exclude map[string]bool
+	for _, v := range q["exclude"] {
+		for _, n := range strings.Split(v, ",") {
+			if n == "" {
+				continue
+			}
+			if exclude == nil {
+				exclude = map[string]bool{}
+			}
+			exclude[n] = true
+			if i, ok := s.index[n]; !ok || s.results[i].Sets&h.set == 0 {
+				notes = append(notes, "unknown check in exclude: "+n)
+			}
+		}
+	}
+	if s.draining && h.set&Readiness != 0 {
+		notes = append(notes, "draining: the process is shutting down")
+	}
+
+	var (
+		st      Status
+		results []*Result
+	)
+	if name != "" {
+		i, ok := s.index[name]
+		if !ok || s.results[i].Sets&h.set == 0 {
+			w.Header()["Content-Type"] = textPlain
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte("unknown check\n"))
+			return
+		}
+		r := &s.results[i]
+		st = s.checkStatus(h.set, r)
+		results = []*Result{r}
+	} else {
+		st = s.compute(h.set, exclude)
+		for i := range s.results {
+			r := &s.results[i]
+			if r.Sets&h.set != 0 && !exclude[r.Name] {
+				results = append(results, r)
+			}
+		}
+	}
+	code := h.code(s, st)
+	if name != "" && st == StatusFail {
+		code = http.StatusServiceUnavailable // draining is not the check's failure
+	}
+	if !asJSON {
+		w.Header()["Content-Type"] = textPlain
+		w.WriteHeader(code)
+		if req.Method != http.MethodHead {
+			_, _ = w.Write(bodies[st])
+			for _, n := range notes {
+				_, _ = w.Write([]byte(n + "\n"))
+			}
+		}
+		return
+	}
+	details := h.r.opts.authorize != nil && h.r.opts.authorize(req)
+	body := encodeJSON(s, h.set, st, results, notes, details)
+	w.Header()["Content-Type"] = healthJSON
+	w.WriteHeader(code)
+	if req.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}

@@ -1,0 +1,73 @@
+package health_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/health"
+)
+
+var pass = health.CheckFunc(func(context.Context) error { return nil })
+
+func TestRegisterErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		check   string
+		checker health.Checker
+		opts    []health.CheckOption
+		code    errorsx.Code
+		msg     string
+	}{
+		{"ok", "db", pass, nil, errorsx.Code{}, ""},
+		{"duplicate", "dup", pass, nil, errorsx.AlreadyExists, "health: duplicate check name"},
+		{"empty name", "", pass, nil, errorsx.InvalidArgument, "health: check name must be non-empty, without '/', ',', '?' or spaces"},
+		{"slash in name", "a/b", pass, nil, errorsx.InvalidArgument, "health: check name must be non-empty, without '/', ',', '?' or spaces"},
+		{"nil checker", "x", nil, nil, errorsx.InvalidArgument, "health: nil checker"},
+		{"nil func", "x", health.CheckFunc(nil), nil, errorsx.InvalidArgument, "health: nil checker"},
+		{"zero interval", "x", pass, []health.CheckOption{health.Every(0)}, errorsx.InvalidArgument, "health: interval must be positive"},
+		{"negative interval", "x", pass, []health.CheckOption{health.Every(-time.Second)}, errorsx.InvalidArgument, "health: interval must be positive"},
+		{"zero timeout", "x", pass, []health.CheckOption{health.Timeout(0)}, errorsx.InvalidArgument, "health: timeout must be positive"},
+		{"negative timeout", "x", pass, []health.CheckOption{health.Timeout(-1)}, errorsx.InvalidArgument, "health: timeout must be positive"},
+		{"no probe", "x", pass, []health.CheckOption{health.For(0)}, errorsx.InvalidArgument, "health: a check must belong to liveness, readiness or startup"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := health.New()
+			if err := r.Register("dup", pass); err != nil {
+				t.Fatal(err)
+			}
+			err := r.Register(tt.check, tt.checker, tt.opts...)
+			var msg string
+			var e *errorsx.Error
+			if errors.As(err, &e) {
+				msg = e.Message()
+			}
+			if diff := cmp.Diff(tt.msg, msg); diff != "" {
+				t.Errorf("message mismatch (-want +got):\n%s", diff)
+			}
+			if got := errorsx.CodeOf(err); err != nil && got != tt.code {
+				t.Errorf("code = %v, want %v", got, tt.code)
+			}
+			if (err == nil) != (tt.msg == "") {
+				t.Errorf("err = %v", err)
+			}
+		})
+	}
+}
+
+func TestRegisterAfterStart(t *testing.T) {
+	r := health.New()
+	start(t, r)
+	err := r.Register("late", pass)
+	if got := errorsx.CodeOf(err); got != errorsx.FailedPrecondition {
+		t.Errorf("Register after Start: code %v (err %v), want failed_precondition", got, err)
+	}
+	if err := r.Start(context.Background()); errorsx.CodeOf(err) != errorsx.FailedPrecondition {
+		t.Errorf("second Start: %v, want failed_precondition", err)
+	}
+}
