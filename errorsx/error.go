@@ -62,16 +62,31 @@ func newLayer(skip int, full bool) *Error {
 }
 
 func makeNew(skip int, code Code, msg string, kv []any) error {
-	e := newLayer(skip+1, true)
-	e.msg, e.code, e.kv = msg, code, kv
-	return e
+	// The capture is written out here rather than in newLayer so that New
+	// and Code.New inline into their caller: one frame fewer to unwind.
+	s := &stackError{}
+	n := runtime.Callers(skip+3, s.buf[:])
+	s.stack = s.buf[:n:n]
+	s.flags = fullStack
+	s.msg, s.code, s.kv = msg, code, kv
+	return &s.Error
 }
 
 func makeWrap(skip int, err error, code Code, msg string, kv []any) error {
 	if err == nil {
 		return nil
 	}
-	e := newLayer(skip+1, !hasStack(err))
+	var e *Error
+	if hasStack(err) {
+		// Only the wrapping frame; captured here rather than in newLayer
+		// to save unwinding one frame.
+		f := &frameError{}
+		n := runtime.Callers(skip+3, f.buf[:])
+		f.stack = f.buf[:n:n]
+		e = &f.Error
+	} else {
+		e = newLayer(skip+1, true)
+	}
 	e.msg, e.cause, e.code, e.kv = msg, err, code, kv
 	return e
 }

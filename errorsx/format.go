@@ -39,9 +39,8 @@ func (e *Error) Format(s fmt.State, verb rune) {
 func format(s fmt.State, verb rune, err error) {
 	switch {
 	case verb == 'v' && s.Flag('+'):
-		var b strings.Builder
-		writeVerbose(&b, err, "", "", "")
-		_, _ = io.WriteString(s, strings.TrimSuffix(b.String(), "\n"))
+		w := &lineWriter{w: s}
+		writeVerbose(w, err, "", "", "")
 	case verb == 'v' || verb == 's':
 		_, _ = io.WriteString(s, err.Error())
 	case verb == 'q':
@@ -51,15 +50,48 @@ func format(s fmt.State, verb rune, err error) {
 	}
 }
 
+// lineWriter writes straight into the fmt.State and holds back a newline
+// until more text follows, so that the output has no trailing newline
+// without being buffered.
+type lineWriter struct {
+	w       io.Writer
+	pending bool
+}
+
+func (l *lineWriter) WriteString(s string) {
+	if l.pending {
+		_, _ = io.WriteString(l.w, "\n")
+		l.pending = false
+	}
+	_, _ = io.WriteString(l.w, s)
+}
+
+func (l *lineWriter) Write(p []byte) {
+	if l.pending {
+		_, _ = io.WriteString(l.w, "\n")
+		l.pending = false
+	}
+	_, _ = l.w.Write(p)
+}
+
+func (l *lineWriter) newline() {
+	if l.pending {
+		_, _ = io.WriteString(l.w, "\n")
+	}
+	l.pending = true
+}
+
 // writeVerbose writes err's summary line (after label) and then its
 // layers, innermost first, numbered after prefix: the second error of a
 // join that is layer 2 is "(2.2)", and its layers "(2.2.1)", "(2.2.2)".
-func writeVerbose(b *strings.Builder, err error, indent, prefix, label string) {
-	b.WriteString(indent + label)
+func writeVerbose(b *lineWriter, err error, indent, prefix, label string) {
+	b.WriteString(indent)
+	b.WriteString(label)
 	writeIndented(b, err.Error(), indent)
-	b.WriteByte('\n')
+	b.newline()
 
-	var chain []error
+	var arr [8]error
+	chain := arr[:0]
 	for i := 0; err != nil && i < maxChain; i++ {
 		chain = append(chain, err)
 		u, ok := err.(interface{ Unwrap() error })
@@ -69,36 +101,58 @@ func writeVerbose(b *strings.Builder, err error, indent, prefix, label string) {
 		err = u.Unwrap()
 	}
 	inner := indent + "    "
+	var num [20]byte
 	for n, i := 1, len(chain)-1; i >= 0; n, i = n+1, i-1 {
-		label := indent + "(" + prefix + strconv.Itoa(n) + ") "
+		writeLabel := func() {
+			b.WriteString(indent)
+			b.WriteString("(")
+			b.WriteString(prefix)
+			b.Write(strconv.AppendInt(num[:0], int64(n), 10))
+			b.WriteString(") ")
+		}
 		switch l := chain[i].(type) {
 		case *Error:
-			b.WriteString(label)
+			writeLabel()
 			msg := l.msg
 			if msg == "" {
 				msg = "(fields only)"
 			}
 			writeIndented(b, msg, inner)
-			b.WriteByte('\n')
+			b.newline()
 			if !l.code.IsZero() {
-				b.WriteString(inner + "code: " + l.code.String() + "\n")
+				b.WriteString(inner)
+				b.WriteString("code: ")
+				b.WriteString(l.code.String())
+				b.newline()
 			}
 			public := eachField(l.kv, func(f Field) {
-				b.WriteString(inner + f.Key + ": ")
+				b.WriteString(inner)
+				b.WriteString(f.Key)
+				b.WriteString(": ")
 				writeIndented(b, fmt.Sprint(f.Value), inner)
-				b.WriteByte('\n')
+				b.newline()
 			})
 			if public != "" {
 				b.WriteString(inner + "public: ")
 				writeIndented(b, public, inner)
-				b.WriteByte('\n')
+				b.newline()
 			}
-			for _, f := range resolve(l.stack) {
-				b.WriteString(inner + f.Function + "\n" + inner + "\t" + f.File + ":" + strconv.Itoa(f.Line) + "\n")
-			}
+			eachFrame(l.stack, func(f Frame) {
+				b.WriteString(inner)
+				b.WriteString(f.Function)
+				b.newline()
+				b.WriteString(inner)
+				b.WriteString("\t")
+				b.WriteString(f.File)
+				b.WriteString(":")
+				b.Write(strconv.AppendInt(num[:0], int64(f.Line), 10))
+				b.newline()
+			})
 		case interface{ Unwrap() []error }:
 			errs := l.Unwrap()
-			b.WriteString(label + strconv.Itoa(len(errs)) + " errors joined\n")
+			writeLabel()
+			b.WriteString(strconv.Itoa(len(errs)) + " errors joined")
+			b.newline()
 			k := 0
 			for _, e := range errs {
 				if e != nil {
@@ -108,17 +162,18 @@ func writeVerbose(b *strings.Builder, err error, indent, prefix, label string) {
 				}
 			}
 		default:
-			b.WriteString(label)
+			writeLabel()
 			writeIndented(b, l.Error(), inner)
-			b.WriteByte('\n')
-			b.WriteString(inner + "type: " + fmt.Sprintf("%T", l) + "\n")
+			b.newline()
+			b.WriteString(inner + "type: " + fmt.Sprintf("%T", l))
+			b.newline()
 		}
 	}
 }
 
 // writeIndented writes s, indenting the lines after the first so that a
 // multi-line message stays inside its layer.
-func writeIndented(b *strings.Builder, s, indent string) {
+func writeIndented(b *lineWriter, s, indent string) {
 	if !strings.Contains(s, "\n") {
 		b.WriteString(s)
 		return

@@ -83,3 +83,18 @@ func rootStack(err error) *Error {
 // hasStack reports whether err's single-cause chain already holds a full
 // errorsx stack, in which case a wrapper needs only its own frame.
 func hasStack(err error) bool { return rootStack(err) != nil }
+
+// eachFrame calls fn for each resolved frame of pcs, as resolve would
+// return them, without building a slice.
+func eachFrame(pcs []uintptr, fn func(Frame)) {
+	for _, pc := range pcs {
+		v, ok := frameCache.Load(pc)
+		if !ok {
+			resolve([]uintptr{pc})
+			v, _ = frameCache.Load(pc)
+		}
+		for _, f := range v.([]Frame) {
+			fn(f)
+		}
+	}
+}

@@ -78,15 +78,16 @@ func (fs zapFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 type zapFrames []Frame
 
 func (fs zapFrames) MarshalLogArray(enc zapcore.ArrayEncoder) error {
-	for _, f := range fs {
-		_ = enc.AppendObject(zapFrame(f))
+	for i := range fs {
+		// A pointer fits in an interface without being copied to the heap.
+		_ = enc.AppendObject((*zapFrame)(&fs[i]))
 	}
 	return nil
 }
 
 type zapFrame Frame
 
-func (f zapFrame) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+func (f *zapFrame) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("function", f.Function)
 	enc.AddString("file", f.File)
 	enc.AddInt("line", f.Line)
