@@ -48,6 +48,11 @@ var (
 
 type zapError struct{ err error }
 
+// Unwrap returns the error, so that a zap core that looks at fields (as
+// package reporting's does, to report logged errors) can find it behind
+// the field's value.
+func (z zapError) Unwrap() error { return z.err }
+
 func (z zapError) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("message", z.err.Error())
 	enc.AddString("code", CodeOf(z.err).String())

@@ -1,0 +1,406 @@
+package reporting
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/supportkit/supportkit/errorsx"
+)
+
+// job is what the caller's goroutine hands to the reporter's goroutine:
+// the raw material of one event, gathered cheaply. Symbols are resolved,
+// the event assembled and serialised on the reporter's goroutine.
+type job struct {
+	kind       jobKind
+	id         string
+	at         time.Time
+	err        error
+	panicValue any
+	message    string
+	logger     string
+	logFields  map[string]any
+	level      sentry.Level
+	scope      *sentry.Scope // the scope of the request's or goroutine's hub, or nil for the base scope
+	req        *http.Request
+	span       trace.SpanContext
+	suppressed int64
+	pcs        []uintptr // where it was captured or panicked, when err has no stack
+}
+
+type jobKind uint8
+
+const (
+	kindError jobKind = iota
+	kindPanic
+	kindLog
+)
+
+const maxFrames = 48
+
+func (j *job) hint() *sentry.EventHint {
+	h := &sentry.EventHint{OriginalException: j.err}
+	if j.kind == kindPanic {
+		h.RecoveredException = j.panicValue
+	}
+	if j.req != nil {
+		h.Request = j.req
+	}
+	return h
+}
+
+// Capture reports err as an event of the request or goroutine in ctx and
+// returns its event ID, or "" when nothing is reported (err is nil, no
+// reporter is bound to ctx, or storm control held it back). It never
+// blocks on the network: the event is built and delivered on the
+// reporter's goroutine.
+//
+// The event has one exception per layer of err that carries a stack
+// (innermost first, as Sentry expects), each titled by its errorsx code
+// and valued by its message, secrets redacted; the fingerprint is the code
+// and the function where the error started; the tags "code" and
+// "http.status"; the non-secret fields as the context "fields"; the user,
+// tags and breadcrumbs of the hub in ctx; and the trace context of the
+// span in ctx.
+//
+//go:noinline
+func Capture(ctx context.Context, err error) string {
+	r := reporterFrom(ctx)
+	if r == nil {
+		return ""
+	}
+	return r.capture(ctx, err, 1)
+}
+
+// Capture is the package-level [Capture] with this reporter, for contexts
+// that do not carry one (see [Reporter.Bind]).
+//
+//go:noinline
+func (r *Reporter) Capture(ctx context.Context, err error) string { return r.capture(ctx, err, 1) }
+
+// capture is kept out of line, as are its two callers, so that skip counts
+// real frames and the storm key of a call site is always the same.
+//
+//go:noinline
+func (r *Reporter) capture(ctx context.Context, err error, skip int) string {
+	if err == nil {
+		return ""
+	}
+	// Nothing is allocated before storm control has had its say, so that
+	// a storm of suppressed captures costs no memory.
+	var pcs [maxFrames]uintptr
+	npc := 0
+	pc := originPC(err)
+	if pc == 0 {
+		npc = runtime.Callers(skip+2, pcs[:])
+		if npc > 0 {
+			pc = pcs[0]
+		}
+	}
+	ok, suppressed := r.storm.take(stormKey{errorsx.CodeOf(err).String(), pc})
+	if !ok {
+		return ""
+	}
+	j := &job{kind: kindError, err: err, level: sentry.LevelError}
+	if npc > 0 {
+		j.pcs = append([]uintptr(nil), pcs[:npc]...)
+	}
+	j.suppressed = suppressed
+	r.fill(ctx, j)
+	r.recent.put(err, j.id)
+	r.enqueue(item{job: j})
+	return j.id
+}
+
+// fill adds what the context knows: ID, time, scope, request, span.
+func (r *Reporter) fill(ctx context.Context, j *job) {
+	j.id = newEventID()
+	j.at = time.Now()
+	if ctx == nil {
+		return
+	}
+	if rc, ok := ctx.Value(requestKey{}).(*requestContext); ok {
+		j.req = rc.req
+	}
+	// The scope is read when the event is built, a moment later on the
+	// reporter's goroutine, rather than copied here: a copy would cost the
+	// caller more than everything else together. Each request and goroutine
+	// has its own scope, so what is read is still this request's.
+	if hub, ok := ctx.Value(sentry.HubContextKey).(*sentry.Hub); ok && hub != r.hub {
+		j.scope = hub.Scope()
+	}
+	j.span = trace.SpanContextFromContext(ctx)
+}
+
+// originPC returns the program counter where err started: the first frame
+// of its innermost errorsx layer, or 0 when it has none.
+func originPC(err error) uintptr {
+	var pc uintptr
+	for i := 0; err != nil && i < 100; i++ {
+		if e, ok := err.(*errorsx.Error); ok {
+			if st := e.StackTrace(); len(st) > 0 {
+				pc = st[0]
+			}
+		}
+		err = errors.Unwrap(err)
+	}
+	return pc
+}
+
+// newEventID returns 32 random hex digits. Event IDs need to be unique,
+// not secret, so the runtime's fast generator serves.
+func newEventID() string {
+	var b [16]byte
+	a, c := rand.Uint64(), rand.Uint64()
+	for i := 0; i < 8; i++ {
+		b[i], b[8+i] = byte(a>>(8*i)), byte(c>>(8*i))
+	}
+	b[6] = b[6]&0x0f | 0x40 // a version 4 UUID, as Sentry's own IDs are
+	b[8] = b[8]&0x3f | 0x80
+	var out [32]byte
+	hex.Encode(out[:], b[:])
+	return string(out[:])
+}
+
+// build assembles the event of a job (reporter's goroutine).
+func (r *Reporter) build(j *job) *sentry.Event {
+	ev := sentry.NewEvent()
+	ev.EventID = sentry.EventID(j.id)
+	ev.Timestamp = j.at
+	ev.Level = j.level
+	fallback := j.pcs
+	code := errorsx.Internal
+	switch j.kind {
+	case kindPanic:
+		mech := &sentry.Mechanism{Type: "panic", Handled: sentry.Pointer(false)}
+		if err, ok := j.panicValue.(error); ok {
+			ev.Exception = exceptions(err, fallback, mech)
+			if last := &ev.Exception[len(ev.Exception)-1]; last.Type == errorsx.Unknown.String() {
+				last.Type = "panic" // a runtime error or a plain error value
+			}
+			if c := errorsx.CodeOf(err); c != errorsx.Unknown && c.HTTPStatus() >= 500 {
+				code = c
+			}
+		} else {
+			ev.Exception = []sentry.Exception{{
+				Type:       "panic",
+				Value:      panicText(j.panicValue),
+				Stacktrace: stacktrace(fallback),
+				Mechanism:  mech,
+			}}
+		}
+		ev.Fingerprint = []string{"panic", topFunction(ev.Exception)}
+	case kindError, kindLog:
+		if j.err != nil {
+			code = errorsx.CodeOf(j.err)
+			ev.Exception = exceptions(j.err, fallback, &sentry.Mechanism{Type: "generic", Handled: sentry.Pointer(true)})
+			ev.Fingerprint = []string{code.String(), topFunction(ev.Exception)}
+		} else {
+			ev.Fingerprint = []string{"log", j.message}
+		}
+		if j.kind == kindLog {
+			ev.Message = j.message
+			ev.Logger = j.logger
+			if len(j.logFields) > 0 {
+				ev.Contexts["log"] = j.logFields
+			}
+		}
+	}
+	ev.Tags["code"] = code.String()
+	ev.Tags["http.status"] = strconv.Itoa(code.HTTPStatus())
+	if err := j.err; err == nil {
+		err, _ = j.panicValue.(error)
+		if fs := fieldsContext(err); fs != nil {
+			ev.Contexts["fields"] = fs
+		}
+	} else if fs := fieldsContext(err); fs != nil {
+		ev.Contexts["fields"] = fs
+	}
+	if j.span.IsValid() {
+		ev.Contexts["trace"] = sentry.Context{
+			"trace_id": j.span.TraceID().String(),
+			"span_id":  j.span.SpanID().String(),
+		}
+	}
+	if j.suppressed > 0 {
+		ev.Contexts["storm"] = sentry.Context{"suppressed": j.suppressed}
+	}
+	if j.req != nil {
+		ev.Request = r.scrub.request(j.req)
+		ev.Transaction = j.req.Method + " " + j.req.URL.Path
+	}
+	return ev
+}
+
+// exceptions returns one exception per layer of err that has a stack,
+// innermost first; fallback is the stack for an error without any.
+func exceptions(err error, fallback []uintptr, mech *sentry.Mechanism) []sentry.Exception {
+	var out []sentry.Exception // outermost first while collecting
+	for l, i := err, 0; l != nil && i < 100; l, i = errors.Unwrap(l), i+1 {
+		var st *sentry.Stacktrace
+		if e, ok := l.(*errorsx.Error); ok {
+			st = stacktrace(e.StackTrace())
+		} else if _, ok := l.(interface{ StackTrace() []uintptr }); ok {
+			st = stacktrace(l.(interface{ StackTrace() []uintptr }).StackTrace())
+		}
+		if st == nil {
+			continue
+		}
+		out = append(out, sentry.Exception{Type: errorsx.CodeOf(l).String(), Value: l.Error(), Stacktrace: st})
+	}
+	if len(out) == 0 {
+		out = append(out, sentry.Exception{Type: errorsx.CodeOf(err).String(), Value: err.Error(), Stacktrace: stacktrace(fallback)})
+	}
+	// Sentry reads the list innermost first; the last is the title.
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	last := len(out) - 1
+	for i := range out {
+		id := last - i
+		if i == last {
+			m := *mech
+			m.ExceptionID = 0
+			out[i].Mechanism = &m
+			continue
+		}
+		out[i].Mechanism = &sentry.Mechanism{Type: "chained", Source: "cause", ExceptionID: id, ParentID: sentry.Pointer(id - 1)}
+	}
+	return out
+}
+
+// stacktrace turns return addresses (innermost first, as runtime.Callers
+// gives them) into a Sentry stack trace (outermost first).
+func stacktrace(pcs []uintptr) *sentry.Stacktrace {
+	if len(pcs) == 0 {
+		return nil
+	}
+	var frames []sentry.Frame
+	it := runtime.CallersFrames(pcs)
+	for {
+		f, more := it.Next()
+		if f.Function != "" && f.Function != "runtime.goexit" {
+			frames = append(frames, sentry.NewFrame(f))
+		}
+		if !more {
+			break
+		}
+	}
+	if len(frames) == 0 {
+		return nil
+	}
+	for i, j := 0, len(frames)-1; i < j; i, j = i+1, j-1 {
+		frames[i], frames[j] = frames[j], frames[i]
+	}
+	return &sentry.Stacktrace{Frames: frames}
+}
+
+// topFunction names the innermost frame of the innermost exception: the
+// function where the error started or the panic happened.
+func topFunction(exs []sentry.Exception) string {
+	if len(exs) == 0 || exs[0].Stacktrace == nil || len(exs[0].Stacktrace.Frames) == 0 {
+		return "?"
+	}
+	fs := exs[0].Stacktrace.Frames
+	f := fs[len(fs)-1]
+	if f.Module != "" {
+		return f.Module + "." + f.Function
+	}
+	return f.Function
+}
+
+// fieldsContext returns err's non-secret fields, or nil.
+func fieldsContext(err error) sentry.Context {
+	if err == nil {
+		return nil
+	}
+	var c sentry.Context
+	for _, f := range errorsx.FieldsOf(err) {
+		if f.Secret {
+			continue
+		}
+		if c == nil {
+			c = sentry.Context{}
+		}
+		c[f.Key] = plainValue(f.Value)
+	}
+	return c
+}
+
+// plainValue keeps JSON-friendly scalars and prints the rest, so that an
+// event can always be encoded.
+func plainValue(v any) any {
+	switch v := v.(type) {
+	case nil, string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return v
+	case errorsx.SecretValue:
+		return errorsx.Redacted
+	case error:
+		return v.Error()
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprint(v)
+}
+
+func panicText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case error:
+		return v.Error()
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprintf("%v (%T)", v, v)
+}
+
+// panicStack returns the stack of the panic being recovered, from the
+// panicking frame outwards, given the return addresses seen from inside
+// the deferred call: it drops the frames up to runtime.gopanic and the
+// runtime's own helpers of a runtime error (sigpanic, panicmem, ...).
+func panicStack(pcs []uintptr) []uintptr {
+	start := -1
+	for i, pc := range pcs {
+		fn := runtime.FuncForPC(pc - 1)
+		if fn == nil {
+			continue
+		}
+		name := fn.Name()
+		switch {
+		case name == "runtime.gopanic":
+			start = i + 1
+		case start == i && (name == "runtime.sigpanic" || strings.HasPrefix(name, "runtime.panic") ||
+			strings.HasPrefix(name, "runtime.goPanic")):
+			start = i + 1
+		}
+	}
+	if start < 0 || start >= len(pcs) {
+		return pcs
+	}
+	return pcs[start:]
+}
+
+// comparable reports whether err can be compared with == safely: pointers
+// only (a struct type can be comparable and still panic on == when an
+// interface field holds a slice).
+func comparable(err error) bool {
+	if _, ok := err.(*errorsx.Error); ok {
+		return true
+	}
+	return err != nil && reflect.TypeOf(err).Kind() == reflect.Pointer
+}
+
+// runtimeCallers is runtime.Callers from the caller's frame, for tests.
+func runtimeCallers(pcs []uintptr) int { return runtime.Callers(2, pcs) }

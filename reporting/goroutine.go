@@ -1,0 +1,88 @@
+package reporting
+
+import (
+	"context"
+	"runtime"
+)
+
+// GoOption configures [Go].
+type GoOption func(*goConfig)
+
+type goConfig struct{ repanic bool }
+
+// RePanic makes [Go] panic again after reporting, so that the process
+// crashes as it would without the helper. The event is written to the
+// outbox (or the test transport) before the panic resumes, so that it is
+// sent at the next start even though the process dies.
+func RePanic() GoOption { return func(c *goConfig) { c.repanic = true } }
+
+// Go runs fn in a new goroutine with a context of its own: a hub cloned
+// from ctx's (so breadcrumbs and tags set so far come along, and what fn
+// adds stays with fn). If fn panics, the panic is reported with the stack
+// of the panic site and then, by default, recovered: the goroutine ends
+// and the process carries on. [RePanic] chooses to crash instead.
+//
+// The reporter is the one bound to ctx; with none, fn runs with neither
+// hub nor recovery.
+func Go(ctx context.Context, fn func(ctx context.Context), opts ...GoOption) {
+	r := reporterFrom(ctx)
+	if r == nil {
+		go fn(ctx)
+		return
+	}
+	r.Go(ctx, fn, opts...)
+}
+
+// Go is the package-level [Go] with this reporter.
+func (r *Reporter) Go(ctx context.Context, fn func(ctx context.Context), opts ...GoOption) {
+	var cfg goConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	parent := r.hub
+	if h := hubFrom(ctx); h != nil {
+		parent = h
+	}
+	gc := &requestContext{Context: ctx, r: r, hub: parent.Clone()}
+	if rc, ok := ctx.Value(requestKey{}).(*requestContext); ok {
+		gc.req = rc.req
+	}
+	go func() {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			var pcs [maxFrames + 16]uintptr
+			n := runtime.Callers(1, pcs[:])
+			id := r.capturePanic(gc, v, panicStack(pcs[:n]), cfg.repanic)
+			r.logPanic(gc, "panic in goroutine", id, v)
+			if cfg.repanic {
+				panic(v)
+			}
+		}()
+		fn(gc)
+	}()
+}
+
+// persist builds and delivers a job on the caller's goroutine, writing it
+// to the outbox rather than trying the network: the process is about to
+// end.
+func (r *Reporter) persist(j *job) {
+	r.captured.Add(1)
+	ev := r.process(r.build(j), j.scope, j.hint())
+	if ev == nil {
+		return
+	}
+	if r.cfg.transport != nil {
+		r.cfg.transport.SendEvent(ev)
+		r.sent.Add(1)
+		return
+	}
+	env, err := EncodeEvent(ev)
+	if err != nil {
+		r.failed.Add(1)
+		return
+	}
+	r.toOutbox(string(ev.EventID), env)
+}

@@ -1,0 +1,121 @@
+package reporting
+
+import (
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Option configures [Setup].
+type Option func(*config)
+
+type config struct {
+	dsn, environment, release   *string
+	outboxDir                   string
+	outboxMaxBytes              int64
+	logger                      *zap.Logger
+	scrub                       Scrubbing
+	beforeSend                  func(*sentry.Event, *sentry.EventHint) *sentry.Event
+	transport                   sentry.Transport
+	stormRate                   float64
+	stormBurst                  int
+	queueSize                   int
+	sendTimeout                 time.Duration
+	retryMin, retryMax          time.Duration
+	breadcrumbLevel, eventLevel zapcore.Level
+	serverName                  string
+}
+
+// WithDSN sets the Sentry DSN, overriding SENTRY_DSN. An empty DSN means
+// "no Sentry": events go to the outbox only.
+func WithDSN(dsn string) Option { return func(c *config) { c.dsn = &dsn } }
+
+// WithEnvironment sets the environment, overriding SENTRY_ENVIRONMENT.
+func WithEnvironment(env string) Option { return func(c *config) { c.environment = &env } }
+
+// WithRelease sets the release, overriding SENTRY_RELEASE and the build
+// information.
+func WithRelease(release string) Option { return func(c *config) { c.release = &release } }
+
+// WithServerName sets the server name on events; the default is the host
+// name.
+func WithServerName(name string) Option { return func(c *config) { c.serverName = name } }
+
+// WithOutbox sets the outbox directory, where events are kept as envelope
+// files when there is no DSN or when Sentry cannot be reached, and its
+// size bound in bytes (0 keeps the default, 16 MiB). Without this option
+// the outbox is os.UserCacheDir()/supportkit/outbox.
+func WithOutbox(dir string, maxBytes int64) Option {
+	return func(c *config) {
+		c.outboxDir = dir
+		if maxBytes > 0 {
+			c.outboxMaxBytes = maxBytes
+		}
+	}
+}
+
+// WithLogger sets the logger the reporter writes its own few lines to
+// (set-up, outbox summary, delivery trouble). The default is a no-op
+// logger.
+func WithLogger(log *zap.Logger) Option { return func(c *config) { c.logger = log } }
+
+// WithScrubbing replaces the default scrubbing rules ([DefaultScrubbing]).
+func WithScrubbing(s Scrubbing) Option { return func(c *config) { c.scrub = s } }
+
+// WithBeforeSend sets a hook that sees every event after scrubbing, just
+// before delivery, as sentry.ClientOptions.BeforeSend does; returning nil
+// drops the event.
+func WithBeforeSend(fn func(*sentry.Event, *sentry.EventHint) *sentry.Event) Option {
+	return func(c *config) { c.beforeSend = fn }
+}
+
+// WithTransport delivers events through t instead of Sentry and the
+// outbox. Package reportingtest uses it to keep events in memory.
+func WithTransport(t sentry.Transport) Option { return func(c *config) { c.transport = t } }
+
+// WithStormLimit sets the token bucket applied to each fingerprint: burst
+// events at once, then perSecond events a second (defaults 10 and 1).
+// Occurrences beyond it are counted and the count is attached to the next
+// event of the same fingerprint.
+func WithStormLimit(perSecond float64, burst int) Option {
+	return func(c *config) { c.stormRate, c.stormBurst = perSecond, burst }
+}
+
+// WithQueueSize bounds the events waiting to be built and delivered
+// (default 1000); when full, the oldest is dropped and counted.
+func WithQueueSize(n int) Option { return func(c *config) { c.queueSize = n } }
+
+// WithRetry sets the backoff between attempts to deliver the outbox to
+// Sentry: it starts at min and doubles up to max (defaults 1s and 1m).
+// Rate limits announced by Sentry are honoured on top of it.
+func WithRetry(min, max time.Duration) Option {
+	return func(c *config) { c.retryMin, c.retryMax = min, max }
+}
+
+// WithSendTimeout bounds one HTTP request to Sentry (default 10s).
+func WithSendTimeout(d time.Duration) Option { return func(c *config) { c.sendTimeout = d } }
+
+// WithLogLevels sets the zap levels at and above which log entries become
+// breadcrumbs (default info) and events (default error); see
+// [Reporter.WrapCore].
+func WithLogLevels(breadcrumb, event zapcore.Level) Option {
+	return func(c *config) { c.breadcrumbLevel, c.eventLevel = breadcrumb, event }
+}
+
+func defaultConfig() config {
+	return config{
+		outboxMaxBytes:  16 << 20,
+		logger:          zap.NewNop(),
+		scrub:           DefaultScrubbing(),
+		stormRate:       1,
+		stormBurst:      10,
+		queueSize:       1000,
+		sendTimeout:     10 * time.Second,
+		retryMin:        time.Second,
+		retryMax:        time.Minute,
+		breadcrumbLevel: zapcore.InfoLevel,
+		eventLevel:      zapcore.ErrorLevel,
+	}
+}

@@ -1,0 +1,100 @@
+// Package reportingtest lets tests assert what code reports, as
+// net/http/httptest does for HTTP: a [Recorder] is a real
+// reporting.Reporter whose events are kept in memory instead of being sent
+// to Sentry or written to an outbox.
+//
+//	rec := reportingtest.New(t)
+//	h := rec.Reporter().Middleware(myHandler)
+//	... serve a request that panics ...
+//	events := rec.Events() // waits for the reporter to finish building them
+package reportingtest
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+
+	"github.com/supportkit/supportkit/reporting"
+)
+
+// Recorder is a reporting.Reporter that keeps its events in memory. It is
+// safe for concurrent use.
+type Recorder struct {
+	rep *reporting.Reporter
+	mem *memory
+}
+
+// New sets up a Recorder with opts (reporting.WithTransport is replaced)
+// and shuts it down when the test ends. SENTRY_* variables are ignored
+// unless opts set the same things.
+func New(t testing.TB, opts ...reporting.Option) *Recorder {
+	t.Helper()
+	mem := &memory{}
+	all := append([]reporting.Option{
+		reporting.WithDSN(""), reporting.WithEnvironment("test"), reporting.WithRelease("test"),
+	}, opts...)
+	all = append(all, reporting.WithTransport(mem))
+	rep, err := reporting.Setup(all...)
+	if err != nil {
+		t.Fatalf("reportingtest: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := rep.Shutdown(ctx); err != nil {
+			t.Errorf("reportingtest: shutdown: %v", err)
+		}
+	})
+	return &Recorder{rep: rep, mem: mem}
+}
+
+// Reporter returns the reporter under test.
+func (r *Recorder) Reporter() *reporting.Reporter { return r.rep }
+
+// Events waits until every event captured so far has been built (up to 10
+// s) and returns them, in the order they were delivered.
+func (r *Recorder) Events() []*sentry.Event {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = r.rep.Flush(ctx)
+	r.mem.mu.Lock()
+	defer r.mem.mu.Unlock()
+	return append([]*sentry.Event(nil), r.mem.events...)
+}
+
+// Event returns the event with the given ID, or nil.
+func (r *Recorder) Event(id string) *sentry.Event {
+	for _, ev := range r.Events() {
+		if string(ev.EventID) == id {
+			return ev
+		}
+	}
+	return nil
+}
+
+// Reset forgets the events recorded so far.
+func (r *Recorder) Reset() {
+	_ = r.Events()
+	r.mem.mu.Lock()
+	r.mem.events = nil
+	r.mem.mu.Unlock()
+}
+
+// memory is the sentry.Transport that keeps events.
+type memory struct {
+	mu     sync.Mutex
+	events []*sentry.Event
+}
+
+func (m *memory) Configure(sentry.ClientOptions)        {}
+func (m *memory) Flush(time.Duration) bool              { return true }
+func (m *memory) FlushWithContext(context.Context) bool { return true }
+func (m *memory) Close()                                {}
+func (m *memory) SendEvent(ev *sentry.Event) {
+	m.mu.Lock()
+	m.events = append(m.events, ev)
+	m.mu.Unlock()
+}
