@@ -1,0 +1,90 @@
+// Package crash reports the crashes no recover can catch: an unrecovered
+// panic in a goroutine the application did not wrap, "fatal error:
+// concurrent map writes", a nil pointer dereference in a library's
+// goroutine. The process dies; a small monitor process reads what the Go
+// runtime printed and sends it to Sentry as a fatal event, or keeps it in
+// the reporting outbox until the next start.
+//
+// # Starting the monitor
+//
+// Crash capture is opt-in: nothing happens unless main calls [Start], and
+// it should be the first thing main does, before any other work, because
+// the monitor is the same program started again:
+//
+//	func main() {
+//		mon, isMonitor, err := crash.Start(crash.Options{Reporting: reportingOptions})
+//		if isMonitor {
+//			return // this process was the monitor; the application has exited
+//		}
+//		// ... set up logging; if err != nil, log that crashes will not be
+//		// reported, and go on.
+//		_ = mon
+//	}
+//
+// In the application, Start re-executes the program's executable with the
+// same arguments and environment, plus [MonitoredPIDVariable], as a child
+// process whose standard input is a pipe, and points the runtime's crash
+// output at that pipe with [runtime/debug.SetCrashOutput] (Go 1.23). The
+// application is left as it was: it keeps its process ID, receives its
+// signals, owns its standard input, output and error, prints its crashes
+// on standard error as always and exits with the code it would have
+// exited with (2 for a crash). This is the difference from wrappers such
+// as panicwrap, which made the monitor the parent, so that signals meant
+// for the application went to the wrapper, and which re-executed the
+// program behind the caller's back.
+//
+// The monitor runs main only as far as Start, which in that process does
+// not return until the application has exited. It is in a process group
+// of its own (so that a terminal's Ctrl-C reaches only the application),
+// ignores SIGINT, SIGHUP and SIGTTOU, and ignores SIGTERM while the
+// application is alive: it ends when the pipe does, that is when the
+// application exits, for any reason, even SIGKILL. On Linux the kernel
+// also signals it when its parent dies (PR_SET_PDEATHSIG), so that it
+// stops waiting even if some other process inherited the pipe; the signal
+// is SIGWINCH, ignored by default, because a SIGTERM or SIGKILL would kill
+// a monitor that has not yet read the crash it is there to report. After a
+// crash it lives only as long as the delivery takes ([Options.Timeout],
+// 15s by default). The application does not wait for it: a goroutine
+// blocked in wait4 would keep the runtime from detecting a deadlock.
+//
+// # What is reported
+//
+// [Parse] reads the crash output: the panic values (with the
+// "[recovered]" and "[recovered, repanicked]" marks and the panics raised
+// by deferred calls of a panicking function), the fatal error, the
+// "[signal ...]" line, and each goroutine with its state, its frames and
+// its "created by" line, including the "goroutine N gp=... m=..." headers
+// of GOTRACEBACK=system. [Report.Event] turns it into a Sentry event of
+// level fatal: the crash is the exception, with the crashing goroutine's
+// stack and an unhandled mechanism ([MechanismType]); earlier panics in
+// flight are chained exceptions before it; every goroutine is a thread.
+// The event is delivered by a [reporting.Reporter] set up from
+// [Options.Reporting] (DSN, release, environment, outbox), with
+// [Options.Tags] added: to Sentry when it can be reached, to the outbox
+// otherwise, which the application's own reporter sends at its next start.
+// The monitor then writes one line, with the event ID and where the event
+// went, to the shared standard error.
+//
+// By default the runtime prints only the crashing goroutine; run the
+// program with GOTRACEBACK=all (or call [runtime/debug.SetTraceback]) to
+// have every goroutine in the report, knowing that standard error gets
+// them too.
+//
+// # Limits
+//
+//   - Go writes the "fatal error: ..." line to standard error only, not to
+//     the crash output (golang/go#76859). For a fatal error the monitor
+//     receives the goroutines alone; Parse then infers the error from the
+//     stack ("concurrent map access", "all goroutines are asleep -
+//     deadlock!") and says so in [Report.Notes]. A fatal error that prints
+//     no goroutine ("no goroutines (main called runtime.Goexit) -
+//     deadlock!") leaves nothing to report.
+//   - An application that is PID 1 of a PID namespace (a container without
+//     an init) takes every other process of the namespace with it when it
+//     exits, the monitor included: Start refuses to start there. Run the
+//     container with an init (docker run --init, tini).
+//   - A process killed by a signal the runtime does not handle (SIGKILL,
+//     the OOM killer) prints nothing, so there is nothing to report.
+//   - The monitor is a second process of the same program: a few
+//     megabytes of memory while it waits, and no CPU.
+package crash

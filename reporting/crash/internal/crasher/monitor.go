@@ -1,0 +1,48 @@
+//go:build !nomonitor
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/supportkit/supportkit/reporting"
+	"github.com/supportkit/supportkit/reporting/crash"
+)
+
+var monitor *crash.Monitor
+
+// startMonitor starts the crash monitor and reports whether this process
+// is the monitor.
+func startMonitor() bool {
+	var (
+		isMonitor bool
+		err       error
+	)
+	monitor, isMonitor, err = crash.Start(crash.Options{
+		Reporting: []reporting.Option{reporting.WithOutbox(os.Getenv("CRASHER_OUTBOX"), 0)},
+		Tags:      map[string]string{"program": "crasher"},
+	})
+	if isMonitor {
+		return true
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crasher: crash monitor not started:", err)
+	} else {
+		fmt.Fprintln(os.Stderr, "crasher: crash monitor started, pid", monitor.PID())
+	}
+	return false
+}
+
+// stopMonitor stops the monitor and says whether its process is gone.
+func stopMonitor() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := monitor.Stop(ctx)
+	p, _ := os.FindProcess(monitor.PID())
+	gone := p == nil || p.Signal(syscall.Signal(0)) != nil
+	fmt.Fprintf(os.Stderr, "crasher: crash monitor stopped: err=%v gone=%v\n", err, gone)
+}

@@ -1,0 +1,326 @@
+package crash
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"go.uber.org/zap"
+
+	"github.com/supportkit/supportkit/reporting"
+)
+
+// MonitoredPIDVariable is the environment variable that [Start] sets, for
+// the monitor process only, to the application's process ID. Its presence
+// is how Start knows it runs in the monitor.
+const MonitoredPIDVariable = "SUPPORTKIT_CRASH_MONITORED_PID"
+
+// maxOutput bounds the crash output the monitor keeps; the rest is read
+// and dropped, so that the crashing application is never blocked on a
+// full pipe.
+const maxOutput = 8 << 20
+
+// Options configures [Start]. The application and its monitor must call
+// Start with the same options: the monitor uses them, the application only
+// passes them on by being the same program.
+type Options struct {
+	// Reporting are the options of the [reporting.Setup] call the monitor
+	// makes to deliver a crash: DSN, environment, release, outbox. As with
+	// Setup, SENTRY_DSN, SENTRY_ENVIRONMENT and SENTRY_RELEASE apply when
+	// the matching option is absent, and the outbox is the default one
+	// unless [reporting.WithOutbox] says otherwise: give the monitor the
+	// options the application gives its own reporter, so that a crash it
+	// cannot send lands in the outbox the application sends at its next
+	// start.
+	Reporting []reporting.Option
+	// Tags are added to the crash event.
+	Tags map[string]string
+	// Logger receives the monitor's few lines (where the report went, or
+	// why it was lost). The default writes JSON lines to standard error,
+	// which the monitor shares with the application.
+	Logger *zap.Logger
+	// Timeout bounds the delivery of a crash report once the application
+	// has exited (default 15s); what is not delivered by then is in the
+	// outbox.
+	Timeout time.Duration
+}
+
+// Monitor is the handle the application gets on its crash monitor.
+type Monitor struct {
+	cmd *exec.Cmd
+}
+
+// PID returns the monitor's process ID.
+func (m *Monitor) PID() int { return m.cmd.Process.Pid }
+
+// Stop turns crash capture off and waits, up to ctx's deadline, for the
+// monitor to exit; then it kills it. A program need not call it: the
+// monitor exits by itself when the application exits. It is for programs
+// that want to stop monitoring early, and for tests.
+func (m *Monitor) Stop(ctx context.Context) error {
+	// The runtime holds the only write end of the pipe: closing it is
+	// the monitor's end of input.
+	if err := debug.SetCrashOutput(nil, debug.CrashOptions{}); err != nil {
+		return err
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = m.cmd.Wait()
+		close(exited)
+	}()
+	select {
+	case <-exited:
+		return nil
+	case <-ctx.Done():
+		_ = m.cmd.Process.Kill()
+		<-exited
+		return fmt.Errorf("crash: monitor did not exit: %w", ctx.Err())
+	}
+}
+
+// Start starts crash capture; call it first thing in main, before any
+// other work, and only when the operator asked for it.
+//
+// Start returns in two processes. In the application, it re-executes the
+// program (the same executable, arguments and environment) as a small
+// child process, the monitor, in a process group of its own and with
+// standard input reading a pipe, and directs the runtime's crash output
+// into that pipe with [debug.SetCrashOutput]; it returns the [Monitor] and
+// isMonitor false, and the application goes on. The application keeps its
+// process ID, its signals, its standard input, output and error, and its
+// exit code; a crash is still printed on its standard error as usual.
+//
+// In the monitor, the same call returns only when the application has
+// exited, with isMonitor true: main must then return at once. Meanwhile
+// the monitor read the pipe; if the application crashed, it parsed the
+// output ([Parse]) into a fatal event ([Report.Event]) and delivered it
+// with a [reporting.Reporter] set up from [Options.Reporting]: to Sentry,
+// or to the outbox that the application's reporter sends at its next
+// start. err is then a delivery problem, already logged.
+//
+// If the monitor cannot be started, Start returns the error and the
+// application runs without crash capture: log it and go on.
+func Start(opts Options) (m *Monitor, isMonitor bool, err error) {
+	if v, ok := os.LookupEnv(MonitoredPIDVariable); ok {
+		pid, _ := strconv.Atoi(v)
+		return nil, true, runMonitor(opts, pid)
+	}
+	m, err = startMonitor()
+	return m, false, err
+}
+
+func startMonitor() (*Monitor, error) {
+	if err := checkProcess(); err != nil {
+		return nil, err
+	}
+	exe, err := executable()
+	if err != nil {
+		return nil, fmt.Errorf("crash: monitor not started: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("crash: monitor not started: %w", err)
+	}
+	defer w.Close() // SetCrashOutput keeps its own duplicate
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Args[0] = os.Args[0]
+	cmd.Env = monitorEnv(os.Environ(), os.Getpid())
+	cmd.Stdin = r
+	cmd.Stderr = os.Stderr // for the monitor's own lines
+	cmd.SysProcAttr = sysProcAttr()
+	err = cmd.Start()
+	_ = r.Close()
+	if err != nil {
+		return nil, fmt.Errorf("crash: monitor not started: %w", err)
+	}
+	if err := debug.SetCrashOutput(w, debug.CrashOptions{}); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("crash: monitor not started: %w", err)
+	}
+	// Nothing waits for the monitor in the application: a goroutine
+	// blocked in wait4 would keep the runtime from ever declaring "all
+	// goroutines are asleep - deadlock!", changing how the application
+	// dies. Should the monitor die first (only if killed), it stays a
+	// zombie until the application exits or calls Stop.
+	return &Monitor{cmd: cmd}, nil
+}
+
+// monitorEnv is the application's environment for the monitor, with the
+// marker variable and without the variables that size the Go runtime for
+// the application (see golang/go#73490).
+func monitorEnv(env []string, pid int) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case MonitoredPIDVariable, "GOGC", "GOMEMLIMIT":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, MonitoredPIDVariable+"="+strconv.Itoa(pid))
+}
+
+// runMonitor is the monitor process: it reads the crash output until the
+// application exits and reports the crash, if there was one.
+func runMonitor(opts Options, appPID int) error {
+	log := opts.Logger
+	if log == nil {
+		log = defaultLogger()
+	}
+	log = log.With(zap.Int("app_pid", appPID))
+	defer func() { _ = log.Sync() }()
+
+	in, stop := input(appPID)
+	output, started, err := readOutput(in)
+	stop()
+	if err != nil {
+		log.Warn("crash monitor: reading the crash output failed", zap.Error(err))
+	}
+	if len(output) == 0 {
+		return nil // the application exited without crashing
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	res, err := report(ctx, output, started, appPID, opts)
+	if err != nil {
+		log.Error("crash monitor: the crash report was lost", zap.Error(err))
+		return err
+	}
+	log.Info("crash reported",
+		zap.String("event_id", res.eventID),
+		zap.String("delivered_to", res.deliveredTo),
+		zap.String("outbox", res.outbox),
+		zap.String("crash", res.title))
+	return nil
+}
+
+// readOutput reads in to its end, keeping the first maxOutput bytes, and
+// notes when the first byte came: the time of the crash.
+func readOutput(in io.Reader) ([]byte, time.Time, error) {
+	var (
+		out     []byte
+		started time.Time
+		buf     = make([]byte, 64<<10)
+	)
+	for {
+		n, err := in.Read(buf)
+		if n > 0 {
+			if started.IsZero() {
+				started = time.Now()
+			}
+			if room := maxOutput - len(out); room > 0 {
+				out = append(out, buf[:min(n, room)]...)
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return out, started, nil
+		}
+		if err != nil {
+			return out, started, err
+		}
+	}
+}
+
+// delivery says where a report went.
+type delivery struct {
+	eventID, deliveredTo, outbox, title string
+}
+
+// report parses output and delivers its event through a reporter.
+func report(ctx context.Context, output []byte, at time.Time, appPID int, opts Options) (delivery, error) {
+	ev := eventOf(output)
+	if !at.IsZero() {
+		ev.Timestamp = at.UTC()
+	}
+	for k, v := range opts.Tags {
+		ev.Tags[k] = v
+	}
+	if appPID > 0 {
+		ev.Contexts["go_crash"]["pid"] = appPID
+	}
+	// The same binary, hence the same Go; but the goroutine and CPU
+	// counts sentry-go would add are the monitor's, not the application's.
+	ev.Contexts["runtime"] = sentry.Context{"name": "go", "version": runtime.Version(),
+		"go_numroutines": nil, "go_maxprocs": nil, "go_numcgocalls": nil}
+	rep, err := reporting.Setup(opts.Reporting...)
+	if err != nil {
+		return delivery{}, err
+	}
+	id := rep.Hub().CaptureEvent(ev)
+	err = rep.Shutdown(ctx)
+	d := delivery{outbox: rep.OutboxDir(), title: ev.Exception[len(ev.Exception)-1].Type + ": " + ev.Exception[len(ev.Exception)-1].Value}
+	if id != nil {
+		d.eventID = string(*id)
+	}
+	st := rep.Stats()
+	switch {
+	case st.Outboxed > 0:
+		d.deliveredTo = "outbox"
+	case st.Sent > 0:
+		d.deliveredTo = "sentry"
+	default:
+		if err == nil {
+			err = errors.New("crash: the reporter neither sent nor kept the event")
+		}
+		return d, err
+	}
+	return d, nil
+}
+
+// eventOf is the event of a crash output; output the parser does not
+// understand still makes an event, with the text as its message, so that
+// a crash is never dropped for being printed in an unexpected form.
+func eventOf(output []byte) *sentry.Event {
+	r, err := parseSafely(output)
+	if err != nil {
+		r = &Report{Kind: "crash", Message: firstLine(output)}
+	}
+	ev := r.Event()
+	if err != nil {
+		const keep = 16 << 10
+		ev.Contexts["go_crash"]["output"] = string(output[:min(len(output), keep)])
+	}
+	return ev
+}
+
+// parseSafely is Parse, with a parser bug turned into an error rather than
+// a second crash.
+func parseSafely(output []byte) (r *Report, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("crash: parser failed: %v", p)
+		}
+	}()
+	return Parse(output)
+}
+
+func firstLine(b []byte) string {
+	s := strings.TrimSpace(string(b[:min(len(b), 4096)]))
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func defaultLogger() *zap.Logger {
+	cfg := zap.NewProductionConfig()
+	cfg.Sampling = nil
+	log, err := cfg.Build()
+	if err != nil {
+		return zap.NewNop()
+	}
+	return log.Named("crash-monitor")
+}
