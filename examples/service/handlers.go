@@ -24,6 +24,9 @@ type order struct {
 func (a *app) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /hello", a.hello)
 	mux.HandleFunc("GET /orders/{id}", a.getOrder)
+	mux.HandleFunc("GET /slow", a.slow)
+	a.failureRoutes(mux)
+	a.crashRoutes(mux)
 }
 
 func (a *app) hello(w http.ResponseWriter, r *http.Request) {

@@ -7,8 +7,17 @@
 //
 // Logs are JSON lines on standard error. Endpoints:
 //
-//	GET /hello          200
-//	GET /orders/{id}    200 for id 1, else a NotFound error as 404 problem+json
+//	GET  /hello            200
+//	GET  /orders/{id}      200 for id 1, else a NotFound error as 404 problem+json
+//	GET  /fail             a dependency fails: 500 problem+json, reported
+//	GET  /panic            the handler panics: 500 problem+json, reported
+//	GET  /panic/goroutine  202, then a background goroutine panics, reported
+//	GET  /slow?d=2s        answers after d
+//	POST /crash            crashes the process (only with -crash-monitor)
+//	GET  /livez /readyz /startupz /healthz   the health probes
+//
+// -demo starts the service on a free port, calls each endpoint once and
+// prints what a support engineer gets for each, then exits.
 package main
 
 import (
@@ -36,15 +45,22 @@ func main() {
 // config is the service's configuration: flags, with environment variables
 // as their defaults.
 type config struct {
-	addr string
+	addr         string
+	crashMonitor bool
+	demo         bool
 }
 
 func parseConfig(args []string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("service", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", envOr("ADDR", "127.0.0.1:8080"), "listen address (env ADDR)")
+	fs.BoolVar(&c.crashMonitor, "crash-monitor", crashMonitorRequested(), "report fatal crashes through a monitor process (env SUPPORTKIT_CRASH_MONITOR=1); see crash.go")
+	fs.BoolVar(&c.demo, "demo", false, "start on a free port, call every endpoint once, print what a support engineer gets for each, and exit")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	return c, nil
 }
@@ -61,9 +77,25 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if startCrashMonitor(cfg.crashMonitor) {
+		return nil // this process was the crash monitor (crash.go)
+	}
+	var demo *demoLogs
+	if cfg.demo {
+		cleanup, err := prepareDemo()
+		defer cleanup()
+		if err != nil {
+			return err
+		}
+		cfg.addr = "127.0.0.1:0"
+		demo = &demoLogs{}
+	}
 	log, err := zap.NewProduction()
 	if err != nil {
 		return err
+	}
+	if demo != nil {
+		log = log.WithOptions(demo.teeTo())
 	}
 	defer func() { _ = log.Sync() }()
 
@@ -74,12 +106,12 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	tracingMW, shutdownTracing, err := setupTracing(setupCtx, log)
+	mux := http.NewServeMux()
+	tracingMW, shutdownTracing, err := setupTracing(setupCtx, log, mux)
 	if err != nil {
 		return err
 	}
 	a := &app{log: log, orders: map[string]order{"1": {ID: "1", Item: "coffee", Quantity: 2}}}
-	mux := http.NewServeMux()
 	a.routes(mux)
 	drain, err := setupHealth(setupCtx, log, mux)
 	if err != nil {
@@ -103,6 +135,14 @@ func run(args []string) error {
 	defer stop()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	var demoErr error
+	if demo != nil {
+		// The demo ends the service as SIGTERM would.
+		go func() {
+			demoErr = runDemo(ctx, os.Stdout, "http://"+ln.Addr().String(), demo)
+			stop()
+		}()
+	}
 
 	select {
 	case err := <-serveErr:
@@ -118,7 +158,7 @@ func run(args []string) error {
 	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)
 	}
-	errs = append(errs, shutdownTracing(shutdownCtx), flushReports(shutdownCtx))
+	errs = append(errs, shutdownTracing(shutdownCtx), flushReports(shutdownCtx), demoErr)
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}

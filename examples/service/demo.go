@@ -1,0 +1,321 @@
+package main
+
+// The -demo mode: start the service, call each endpoint once, and print
+// what a support engineer would get for each: the answer, its reference
+// ID, the crash report (read back from the outbox), the trace ID and the
+// log line. It exits 1 if any of that is missing, so CI runs it as a smoke
+// test.
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/supportkit/supportkit/reporting"
+)
+
+// demoStep is one request of the demo and what it must produce.
+type demoStep struct {
+	method, path string
+	status       int
+	what         string
+	reported     bool // a crash report is expected
+	logged       bool // a log line is expected
+	untraced     bool // health probes are not traced
+}
+
+var demoSteps = []demoStep{
+	{"GET", "/hello", 200, "a request that works", false, false, false},
+	{"GET", "/orders/1", 200, "a known order", false, false, false},
+	{"GET", "/orders/42", 404, "a handled NotFound error: logged as a warning, not reported", false, true, false},
+	{"GET", "/fail", 500, "a dependency fails: an internal error, reported", true, true, false},
+	{"GET", "/panic", 500, "the handler panics: recovered, answered and reported", true, true, false},
+	{"GET", "/panic/goroutine", 202, "a background goroutine panics after the answer: reported", true, true, false},
+	{"GET", "/slow?d=300ms", 200, "a slow request: a 300ms span in the trace", false, false, false},
+	{"GET", "/readyz?verbose", 200, "the readiness probe, verbose (probes are not traced)", false, false, true},
+}
+
+// demoLogs keeps a copy of every log line, to find a request's lines.
+type demoLogs struct {
+	mu    sync.Mutex
+	lines [][]byte
+}
+
+func (l *demoLogs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, bytes.Clone(bytes.TrimSpace(p)))
+	return len(p), nil
+}
+
+func (l *demoLogs) Sync() error { return nil }
+
+// find returns the last line whose fields match all of want.
+func (l *demoLogs) find(want map[string]string) ([]byte, map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := len(l.lines) - 1; i >= 0; i-- {
+		var m map[string]any
+		if json.Unmarshal(l.lines[i], &m) != nil {
+			continue
+		}
+		ok := true
+		for k, v := range want {
+			if s, _ := m[k].(string); s != v {
+				ok = false
+			}
+		}
+		if ok {
+			return l.lines[i], m
+		}
+	}
+	return nil, nil
+}
+
+// teeTo returns the option that copies every log line into l.
+func (l *demoLogs) teeTo() zap.Option {
+	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
+	return zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewTee(c, zapcore.NewCore(enc, l, zap.DebugLevel))
+	})
+}
+
+// prepareDemo sets what the demo needs unless the environment says
+// otherwise: a private outbox, a short drain. It returns a clean-up
+// function.
+func prepareDemo() (cleanup func(), err error) {
+	cleanup = func() {}
+	if os.Getenv("SUPPORTKIT_OUTBOX") == "" {
+		dir, err := os.MkdirTemp("", "supportkit-demo-outbox-")
+		if err != nil {
+			return cleanup, err
+		}
+		os.Setenv("SUPPORTKIT_OUTBOX", dir)
+		cleanup = func() { os.RemoveAll(dir) }
+	}
+	if os.Getenv("SUPPORTKIT_DRAIN_DELAY") == "" {
+		os.Setenv("SUPPORTKIT_DRAIN_DELAY", "100ms")
+	}
+	return cleanup, nil
+}
+
+// runDemo calls each step against base and prints what came out to w.
+func runDemo(ctx context.Context, w io.Writer, base string, logs *demoLogs) error {
+	outbox := os.Getenv("SUPPORTKIT_OUTBOX")
+	toSentry := os.Getenv("SENTRY_DSN") != ""
+	client := &http.Client{Timeout: 10 * time.Second}
+	var problems []error
+	fmt.Fprintf(w, "supportkit demo: the service at %s; reports go to %s\n", base,
+		map[bool]string{true: "Sentry (SENTRY_DSN)", false: "the outbox " + outbox}[toSentry])
+	for _, s := range demoSteps {
+		traceID := newTraceID()
+		req, err := http.NewRequestWithContext(ctx, s.method, base+s.path, nil)
+		if err != nil {
+			return err
+		}
+		// The demo starts the trace, as a caller's own tracing would, so it
+		// knows the trace ID to look for.
+		req.Header.Set("Traceparent", "00-"+traceID+"-"+newTraceID()[:16]+"-01")
+		res, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", s.method, s.path, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+
+		fmt.Fprintf(w, "\n== %s %s: %s\n", s.method, s.path, s.what)
+		fmt.Fprintf(w, "   status        %d %s\n", res.StatusCode, res.Header.Get("Content-Type"))
+		if res.StatusCode != s.status {
+			problems = append(problems, fmt.Errorf("%s: status %d, want %d", s.path, res.StatusCode, s.status))
+		}
+		var problem struct {
+			ReferenceID string `json:"reference_id"`
+			Code        string `json:"code"`
+		}
+		_ = json.Unmarshal(body, &problem)
+		if problem.ReferenceID != "" {
+			fmt.Fprintf(w, "   reference ID  %s (code %s)\n", problem.ReferenceID, problem.Code)
+		} else if res.StatusCode >= 400 {
+			problems = append(problems, fmt.Errorf("%s: no reference ID in the answer: %s", s.path, body))
+		} else {
+			fmt.Fprintf(w, "   body          %s\n", firstLine(string(body)))
+		}
+
+		if s.reported {
+			ev, err := waitForReport(ctx, outbox, traceID, 5*time.Second)
+			switch {
+			case err == nil:
+				fmt.Fprintf(w, "   report        %s (event %s, level %s)\n", ev.title(), ev.EventID, ev.Level)
+				for _, f := range ev.topFrames(3) {
+					fmt.Fprintf(w, "                   at %s\n", f)
+				}
+				if problem.ReferenceID != "" && problem.ReferenceID != ev.EventID {
+					problems = append(problems, fmt.Errorf("%s: reference ID %s is not the event ID %s", s.path, problem.ReferenceID, ev.EventID))
+				}
+			case toSentry:
+				fmt.Fprintf(w, "   report        sent to Sentry: search for the reference ID\n")
+			default:
+				problems = append(problems, fmt.Errorf("%s: no report in the outbox: %w", s.path, err))
+			}
+		}
+
+		if s.untraced {
+			continue
+		}
+		fmt.Fprintf(w, "   trace ID      %s\n", traceID)
+		want := map[string]string{"trace_id": traceID}
+		line, fields := logs.find(want)
+		for deadline := time.Now().Add(2 * time.Second); s.logged && line == nil && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+			line, fields = logs.find(want)
+		}
+		switch {
+		case line != nil:
+			fmt.Fprintf(w, "   log line      %s\n", compact(line))
+			if s.reported && fields["event_id"] == nil {
+				problems = append(problems, fmt.Errorf("%s: the log line has no event_id", s.path))
+			}
+		case s.logged:
+			problems = append(problems, fmt.Errorf("%s: no log line with trace_id %s", s.path, traceID))
+		default:
+			fmt.Fprintf(w, "   log line      none: nothing went wrong\n")
+		}
+	}
+	fmt.Fprintf(w, "\n== POST /crash: not called by the demo, because it ends the process;\n   start the service with -crash-monitor and call it to see a fatal crash reported.\n")
+	if len(problems) > 0 {
+		return fmt.Errorf("demo: %w", errors.Join(problems...))
+	}
+	fmt.Fprintf(w, "\ndemo: every endpoint answered as expected\n")
+	return nil
+}
+
+var (
+	zapStack   = regexp.MustCompile(`,"stacktrace":"(?:[^"\\]|\\.)*"`)
+	errorStack = regexp.MustCompile(`"stack":\[[^\]]*\]`)
+)
+
+// compact shortens a log line for the screen: the error's stack becomes a
+// frame count, and zap's own stack trace of the logging call goes.
+func compact(line []byte) string {
+	line = zapStack.ReplaceAll(line, nil)
+	return string(errorStack.ReplaceAllFunc(line, func(m []byte) []byte {
+		return []byte(fmt.Sprintf(`"stack":"[%d frames]"`, bytes.Count(m, []byte(`"function"`))))
+	}))
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len(s) > 160 {
+		s = s[:160] + "..."
+	}
+	return s
+}
+
+func newTraceID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// demoEvent is the part of a Sentry event the demo prints.
+type demoEvent struct {
+	EventID   string `json:"event_id"`
+	Level     string `json:"level"`
+	Exception []struct {
+		Type       string `json:"type"`
+		Value      string `json:"value"`
+		Stacktrace *struct {
+			Frames []struct {
+				Function string `json:"function"`
+				Module   string `json:"module"`
+				AbsPath  string `json:"abs_path"`
+				Lineno   int    `json:"lineno"`
+			} `json:"frames"`
+		} `json:"stacktrace"`
+	} `json:"exception"`
+	Contexts struct {
+		Trace struct {
+			TraceID string `json:"trace_id"`
+		} `json:"trace"`
+	} `json:"contexts"`
+}
+
+// title is what Sentry shows as the issue's title: the last exception.
+func (e *demoEvent) title() string {
+	if len(e.Exception) == 0 {
+		return "(no exception)"
+	}
+	x := e.Exception[len(e.Exception)-1]
+	return x.Type + ": " + x.Value
+}
+
+// topFrames returns the innermost n frames of the exception with the
+// longest stack (where the error started), innermost first.
+func (e *demoEvent) topFrames(n int) []string {
+	var best []string
+	for _, x := range e.Exception {
+		if x.Stacktrace == nil || len(x.Stacktrace.Frames) <= len(best) {
+			continue
+		}
+		best = best[:0]
+		fs := x.Stacktrace.Frames
+		for i := len(fs) - 1; i >= 0; i-- {
+			f := fs[i]
+			best = append(best, fmt.Sprintf("%s.%s (%s:%d)", f.Module, f.Function, filepath.Base(f.AbsPath), f.Lineno))
+		}
+	}
+	return best[:min(n, len(best))]
+}
+
+// waitForReport polls the outbox for the event of the trace.
+func waitForReport(ctx context.Context, dir, traceID string, timeout time.Duration) (*demoEvent, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, de := range entries {
+			if !strings.HasSuffix(de.Name(), reporting.OutboxSuffix) {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(dir, de.Name()))
+			if err != nil {
+				continue // evicted or sent meanwhile
+			}
+			env, err := reporting.ParseEnvelope(data)
+			if err != nil {
+				continue
+			}
+			for _, it := range env.Items {
+				var ev demoEvent
+				if it.Header["type"] == "event" && json.Unmarshal(it.Payload, &ev) == nil && ev.Contexts.Trace.TraceID == traceID {
+					return &ev, nil
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no event with trace_id %s within %v", traceID, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
