@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -60,7 +61,7 @@ type Service struct {
 // Options says how to start a service.
 type Options struct {
 	Args []string // extra arguments; -addr is added
-	Env  []string // added to the test's environment
+	Env  []string // added to the test's environment; SUPPORTKIT_OUTBOX defaults to a temporary directory
 	// Addr is the address to listen on; empty picks a free port.
 	Addr string
 	// Ready is the path polled until it answers (any status); default /livez.
@@ -116,6 +117,10 @@ func startProcess(t testing.TB, bin string, opts Options) *Service {
 	s := &Service{Addr: addr, URL: "http://" + addr, done: make(chan struct{})}
 	cmd := exec.Command(bin, append([]string{"-addr", addr}, opts.Args...)...)
 	cmd.Env = append(os.Environ(), opts.Env...)
+	if !slices.ContainsFunc(opts.Env, func(kv string) bool { return strings.HasPrefix(kv, "SUPPORTKIT_OUTBOX=") }) {
+		// Never write reports into the user's own outbox.
+		cmd.Env = append(cmd.Env, "SUPPORTKIT_OUTBOX="+t.TempDir())
+	}
 	cmd.Stdout = lockedWriter{&s.mu, &s.stdout}
 	cmd.Stderr = lockedWriter{&s.mu, &s.stderr}
 	if err := cmd.Start(); err != nil {
