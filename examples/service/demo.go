@@ -7,6 +7,7 @@ package main
 // test.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -17,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -196,7 +198,9 @@ func runDemo(ctx context.Context, w io.Writer, base string, logs *demoLogs) erro
 			fmt.Fprintf(w, "   log line      none: nothing went wrong\n")
 		}
 	}
-	fmt.Fprintf(w, "\n== POST /crash: not called by the demo, because it ends the process;\n   start the service with -crash-monitor and call it to see a fatal crash reported.\n")
+	if err := demoCrash(ctx, w, outbox, toSentry); err != nil {
+		problems = append(problems, err)
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("demo: %w", errors.Join(problems...))
 	}
@@ -216,6 +220,120 @@ func compact(line []byte) string {
 	return string(errorStack.ReplaceAllFunc(line, func(m []byte) []byte {
 		return []byte(fmt.Sprintf(`"stack":"[%d frames]"`, bytes.Count(m, []byte(`"function"`))))
 	}))
+}
+
+// demoCrash shows POST /crash, which ends the process it is sent to: it
+// starts this program again with the crash monitor on, crashes it, and
+// prints the fatal report that the monitor delivered.
+func demoCrash(ctx context.Context, w io.Writer, outbox string, toSentry bool) error {
+	fmt.Fprintf(w, "\n== POST /crash: a goroutine nobody wrapped panics and the process dies\n   (sent to a second instance of the service, started with -crash-monitor)\n")
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, "-crash-monitor", "-addr", "127.0.0.1:0")
+	// The monitor writes to the same standard error as the service and
+	// outlives it by the time it takes to deliver the report, so read the
+	// pipe to its end rather than let Wait close it.
+	r, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		pw.Close()
+		r.Close()
+		return err
+	}
+	pw.Close()
+	addrc, reportc := make(chan string, 1), make(chan map[string]any, 1)
+	go func() {
+		defer r.Close()
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) != nil {
+				continue
+			}
+			switch m["msg"] {
+			case "listening":
+				addrc <- m["addr"].(string)
+			case "crash reported":
+				reportc <- m
+			}
+		}
+		close(reportc)
+	}()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case <-ctx.Done():
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return fmt.Errorf("/crash: the monitored instance did not start: %w", ctx.Err())
+	}
+	res, err := http.Post("http://"+addr+"/crash", "", nil)
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return fmt.Errorf("/crash: %w", err)
+	}
+	res.Body.Close()
+	waitErr := cmd.Wait()
+	var exit *exec.ExitError
+	code := 0
+	if errors.As(waitErr, &exit) {
+		code = exit.ExitCode()
+	}
+	fmt.Fprintf(w, "   status        %d %s, then the process exited with status %d (as without the monitor)\n", res.StatusCode, res.Header.Get("Content-Type"), code)
+	line, ok := <-reportc
+	if !ok {
+		return errors.New("/crash: the crash monitor reported nothing")
+	}
+	id, _ := line["event_id"].(string)
+	if toSentry {
+		fmt.Fprintf(w, "   report        %v, sent to %v\n", line["crash"], line["delivered_to"])
+	} else if ev, err := readOutboxEvent(outbox, id); err != nil {
+		return fmt.Errorf("/crash: %w", err)
+	} else {
+		fmt.Fprintf(w, "   report        %s (event %s, level %s)\n", ev.title(), ev.EventID, ev.Level)
+		for _, f := range ev.topFrames(3) {
+			fmt.Fprintf(w, "                   at %s\n", f)
+		}
+	}
+	delete(line, "ts")
+	compacted, _ := json.Marshal(line)
+	fmt.Fprintf(w, "   log line      %s (from the monitor)\n", compacted)
+	if res.StatusCode != http.StatusAccepted || code != 2 {
+		return fmt.Errorf("/crash: status %d and exit status %d, want 202 and 2", res.StatusCode, code)
+	}
+	return nil
+}
+
+// readOutboxEvent reads the event with the given ID from the outbox.
+func readOutboxEvent(dir, id string) (*demoEvent, error) {
+	matches, _ := filepath.Glob(filepath.Join(dir, "*-"+id+reporting.OutboxSuffix))
+	if len(matches) != 1 {
+		return nil, fmt.Errorf("event %s is not in the outbox %s", id, dir)
+	}
+	data, err := os.ReadFile(matches[0])
+	if err != nil {
+		return nil, err
+	}
+	env, err := reporting.ParseEnvelope(data)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range env.Items {
+		var ev demoEvent
+		if it.Header["type"] == "event" && json.Unmarshal(it.Payload, &ev) == nil {
+			return &ev, nil
+		}
+	}
+	return nil, fmt.Errorf("event %s: no event item", id)
 }
 
 func firstLine(s string) string {

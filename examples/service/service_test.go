@@ -156,7 +156,10 @@ func TestDemo(t *testing.T) {
 			t.Errorf("no block for %s %s in:\n%s", s.method, s.path, out)
 		}
 	}
-	if n := strings.Count(string(out), "   report        "); n != 3 {
-		t.Errorf("%d reports printed, want 3 (fail, panic, panic in goroutine):\n%s", n, out)
+	if !strings.Contains(string(out), "== POST /crash:") || !strings.Contains(string(out), "level fatal") {
+		t.Errorf("no fatal crash report for POST /crash in:\n%s", out)
+	}
+	if n := strings.Count(string(out), "   report        "); n != 4 {
+		t.Errorf("%d reports printed, want 4 (fail, panic, panic in goroutine, crash):\n%s", n, out)
 	}
 }
