@@ -118,11 +118,15 @@ func Start(opts Options) (m *Monitor, isMonitor bool, err error) {
 	return m, false, err
 }
 
+// findExecutable finds the program to start as the monitor; tests replace
+// it to make the start fail.
+var findExecutable = executable
+
 func startMonitor() (*Monitor, error) {
 	if err := checkProcess(); err != nil {
 		return nil, err
 	}
-	exe, err := executable()
+	exe, err := findExecutable()
 	if err != nil {
 		return nil, fmt.Errorf("crash: monitor not started: %w", err)
 	}

@@ -2,6 +2,7 @@ package crash
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,5 +53,20 @@ func TestParseCrashOutputOfDeadlock(t *testing.T) {
 		Goroutines: []Goroutine{{ID: 1, State: "chan receive", Frames: []Frame{{Function: "main.main", File: "/tmp/gx2/main.go", Line: 16}}}}}
 	if diff := cmp.Diff(want, r); diff != "" {
 		t.Errorf("Parse mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestStartFailsCleanly: when the monitor cannot be started, Start says
+// why, reports that this is not the monitor, and leaves the crash output
+// alone, so that the application runs normally.
+func TestStartFailsCleanly(t *testing.T) {
+	findExecutable = func() (string, error) { return "/nonexistent/supportkit-monitor", nil }
+	t.Cleanup(func() { findExecutable = executable })
+	m, isMonitor, err := Start(Options{})
+	if err == nil || isMonitor || m != nil {
+		t.Fatalf("Start = %v, %v, %v; want nil, false and an error", m, isMonitor, err)
+	}
+	if !strings.Contains(err.Error(), "monitor not started") {
+		t.Errorf("error %q does not say the monitor did not start", err)
 	}
 }
