@@ -274,18 +274,25 @@ func PublicOf(err error) string {
 	return public
 }
 
-// walkLayers calls fn for each *Error in err's chain, innermost first,
-// following joins depth-first.
-func walkLayers(err error, fn func(*Error)) {
-	var chain []error
+// unwrapChain appends err and the errors its single-cause chain reaches to
+// buf, outermost first.
+func unwrapChain(buf []error, err error) []error {
 	for i := 0; err != nil && i < maxChain; i++ {
-		chain = append(chain, err)
+		buf = append(buf, err)
 		u, ok := err.(interface{ Unwrap() error })
 		if !ok {
 			break
 		}
 		err = u.Unwrap()
 	}
+	return buf
+}
+
+// walkLayers calls fn for each *Error in err's chain, innermost first,
+// following joins depth-first.
+func walkLayers(err error, fn func(*Error)) {
+	var arr [8]error
+	chain := unwrapChain(arr[:0], err)
 	for i := len(chain) - 1; i >= 0; i-- {
 		switch l := chain[i].(type) {
 		case *Error:

@@ -91,15 +91,7 @@ func writeVerbose(b *lineWriter, err error, indent, prefix, label string) {
 	b.newline()
 
 	var arr [8]error
-	chain := arr[:0]
-	for i := 0; err != nil && i < maxChain; i++ {
-		chain = append(chain, err)
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			break
-		}
-		err = u.Unwrap()
-	}
+	chain := unwrapChain(arr[:0], err)
 	inner := indent + "    "
 	var num [20]byte
 	for n, i := 1, len(chain)-1; i >= 0; n, i = n+1, i-1 {
