@@ -30,9 +30,13 @@ func TestGoReportsPanicAndCarriesOn(t *testing.T) {
 		defer close(done)
 		backgroundWork(ctx)
 	})
-	<-done
+	<-done // closed by fn's defer, before Go's recover has captured the panic
 	reporting.AddBreadcrumb(ctx, &sentry.Breadcrumb{Message: "after, in the parent"})
-	evs := rec.Events()
+	var evs []*sentry.Event
+	for deadline := time.Now().Add(5 * time.Second); len(evs) == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+		evs = rec.Events()
+	}
 	if len(evs) != 1 {
 		t.Fatalf("got %d events, want 1", len(evs))
 	}
