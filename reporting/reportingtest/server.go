@@ -376,6 +376,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, body []byte, rea
 		problem(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if r.Context().Err() != nil {
+		return // the client is gone: it will not learn of an answer, so none is recorded
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
