@@ -21,6 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/supportkit/supportkit/internal/servicetest"
 	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
@@ -487,20 +490,55 @@ func (f *faults) waitDelivered(timeout time.Duration) {
 func (f *faults) account(wantDelivered bool) {
 	f.t.Helper()
 	got, left := f.received(), f.left()
-	var lost, misrouted, undelivered, unexpected []string
+	c := count(f.order, f.produced, got, left, f.kills, wantDelivered)
+	f.t.Logf("produced %d, received %d distinct (%d envelopes, %d requests), left %d files; lost %d, misrouted %d, undelivered %d, duplicates %d (%d in a SIGKILL window, %d kills), unexpected %d",
+		len(f.order), len(got), len(f.srv.Envelopes()), f.srv.Requests(), len(left),
+		len(c.Lost), len(c.Misrouted), len(c.Undelivered), len(c.Explained)+len(c.Unexplained), len(c.Explained), len(f.kills), len(c.Unexpected))
+	if len(c.Lost) > 0 {
+		f.t.Errorf("%d of %d events lost (neither received nor in the outbox): %s", len(c.Lost), len(f.order), strings.Join(c.Lost, " "))
+	}
+	if len(c.Misrouted) > 0 {
+		f.t.Errorf("%d events received under another project: %s", len(c.Misrouted), strings.Join(c.Misrouted, " "))
+	}
+	if len(c.Unexplained) > 0 {
+		f.t.Errorf("%d events received more than once outside a SIGKILL window: %s", len(c.Unexplained), strings.Join(c.Unexplained, " "))
+	}
+	if len(c.Undelivered) > 0 {
+		f.t.Errorf("%d events still in the outbox with Sentry up and a service running: %s", len(c.Undelivered), strings.Join(c.Undelivered, " "))
+	}
+	if len(c.Unexpected) > 0 {
+		f.t.Logf("received %d events nobody asked for (not from /fail or /panic): %s", len(c.Unexpected), strings.Join(c.Unexpected, " "))
+	}
+}
+
+// tally is what count finds; each list holds event IDs, with details.
+type tally struct {
+	Lost, Misrouted, Undelivered []string
+	// Explained are the duplicates inside a SIGKILL window, Unexplained
+	// the others.
+	Explained, Unexplained []string
+	Unexpected             []string
+}
+
+// count compares the events produced (order, and each one's project) with
+// those received and left in the outbox. Each SIGKILL explains at most one
+// duplicate: an event received twice whose first receipt fell between 1 s
+// before the kill and the process's death.
+func count(order []string, produced map[string]string, got map[string][]receipt, left map[string]int, kills []killSpan, wantDelivered bool) tally {
+	var c tally
 	var dups []string
-	for _, id := range f.order {
+	for _, id := range order {
 		rs := got[id]
 		if len(rs) == 0 {
 			if left[id] == 0 {
-				lost = append(lost, id)
+				c.Lost = append(c.Lost, id)
 			} else if wantDelivered {
-				undelivered = append(undelivered, id)
+				c.Undelivered = append(c.Undelivered, id)
 			}
 		}
 		for _, r := range rs {
-			if r.project != f.produced[id] {
-				misrouted = append(misrouted, fmt.Sprintf("%s(project %s, received under %s)", id, f.produced[id], r.project))
+			if r.project != produced[id] {
+				c.Misrouted = append(c.Misrouted, fmt.Sprintf("%s(project %s, received under %s)", id, produced[id], r.project))
 				break
 			}
 		}
@@ -509,53 +547,37 @@ func (f *faults) account(wantDelivered bool) {
 		}
 	}
 	for id := range got {
-		if _, ok := f.produced[id]; !ok {
-			unexpected = append(unexpected, id)
+		if _, ok := produced[id]; !ok {
+			c.Unexpected = append(c.Unexpected, id)
 		}
 	}
-	sort.Strings(unexpected)
+	sort.Strings(c.Unexpected)
 
-	// Each SIGKILL explains at most one duplicate: an event whose first
-	// receipt fell between 1 s before the kill and the process's death.
-	usedKill := make([]bool, len(f.kills))
-	var explained, unexplained []string
+	// Matched in time order, each to the earliest kill whose window holds
+	// it, so that no kill that could explain a later duplicate is spent
+	// on an earlier one that another kill explains as well.
+	sort.SliceStable(dups, func(i, j int) bool { return got[dups[i]][0].at.Before(got[dups[j]][0].at) })
+	kills = slices.Clone(kills)
+	sort.Slice(kills, func(i, j int) bool { return kills[i].dead.Before(kills[j].dead) })
+	used := make([]bool, len(kills))
 	for _, id := range dups {
 		first := got[id][0].at
-		ok := len(got[id]) == 2
-		if ok {
-			ok = false
-			for i, k := range f.kills {
-				if !usedKill[i] && !first.Before(k.sent.Add(-time.Second)) && !first.After(k.dead) {
-					usedKill[i], ok = true, true
+		ok := false
+		if len(got[id]) == 2 {
+			for i, k := range kills {
+				if !used[i] && !first.Before(k.sent.Add(-time.Second)) && !first.After(k.dead) {
+					used[i], ok = true, true
 					break
 				}
 			}
 		}
 		if ok {
-			explained = append(explained, id)
+			c.Explained = append(c.Explained, id)
 		} else {
-			unexplained = append(unexplained, fmt.Sprintf("%s(received %d times, first at %s)", id, len(got[id]), first.Format("15:04:05.000")))
+			c.Unexplained = append(c.Unexplained, fmt.Sprintf("%s(received %d times, first at %s)", id, len(got[id]), first.Format("15:04:05.000")))
 		}
 	}
-
-	f.t.Logf("produced %d, received %d distinct (%d envelopes, %d requests), left %d files; lost %d, misrouted %d, undelivered %d, duplicates %d (%d in a SIGKILL window, %d kills), unexpected %d",
-		len(f.order), len(got), len(f.srv.Envelopes()), f.srv.Requests(), len(left),
-		len(lost), len(misrouted), len(undelivered), len(dups), len(explained), len(f.kills), len(unexpected))
-	if len(lost) > 0 {
-		f.t.Errorf("%d of %d events lost (neither received nor in the outbox): %s", len(lost), len(f.order), strings.Join(lost, " "))
-	}
-	if len(misrouted) > 0 {
-		f.t.Errorf("%d events received under another project: %s", len(misrouted), strings.Join(misrouted, " "))
-	}
-	if len(unexplained) > 0 {
-		f.t.Errorf("%d events received more than once outside a SIGKILL window: %s", len(unexplained), strings.Join(unexplained, " "))
-	}
-	if len(undelivered) > 0 {
-		f.t.Errorf("%d events still in the outbox with Sentry up and a service running: %s", len(undelivered), strings.Join(undelivered, " "))
-	}
-	if len(unexpected) > 0 {
-		f.t.Logf("received %d events nobody asked for (not from /fail or /panic): %s", len(unexpected), strings.Join(unexpected, " "))
-	}
+	return c
 }
 
 // appMessages are the error lines of the example service itself, as
@@ -599,4 +621,74 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// The suite's accounting, on made-up receipts: what counts as lost,
+// misrouted, and a duplicate inside or outside a SIGKILL window.
+func TestE2EFaultAccounting(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	kill := func(ms int) killSpan { return killSpan{sent: at(ms), dead: at(ms + 50)} }
+	produced := map[string]string{"a": "1", "b": "1", "c": "2", "d": "1"}
+	order := []string{"a", "b", "c", "d"}
+	tests := []struct {
+		name          string
+		got           map[string][]receipt
+		left          map[string]int
+		kills         []killSpan
+		wantDelivered bool
+		want          tally
+	}{
+		{
+			name: "all received once",
+			got:  map[string][]receipt{"a": {{"1", at(0)}}, "b": {{"1", at(1)}}, "c": {{"2", at(2)}}, "d": {{"1", at(3)}}},
+		},
+		{
+			name: "left on disk is not lost, but undelivered when Sentry is up",
+			got:  map[string][]receipt{"a": {{"1", at(0)}}, "c": {{"2", at(2)}}},
+			left: map[string]int{"b": 1, "d": 1}, wantDelivered: true,
+			want: tally{Undelivered: []string{"b", "d"}},
+		},
+		{
+			name: "neither received nor left: lost",
+			got:  map[string][]receipt{"a": {{"1", at(0)}}, "c": {{"2", at(2)}}},
+			left: map[string]int{"b": 1},
+			want: tally{Lost: []string{"d"}},
+		},
+		{
+			name: "wrong project, and an event nobody produced",
+			got:  map[string][]receipt{"a": {{"1", at(0)}}, "b": {{"1", at(1)}}, "c": {{"1", at(2)}}, "d": {{"1", at(3)}}, "z": {{"1", at(4)}}},
+			want: tally{Misrouted: []string{"c(project 2, received under 1)"}, Unexpected: []string{"z"}},
+		},
+		{
+			name:  "a duplicate just before a kill is explained, one per kill",
+			got:   map[string][]receipt{"a": {{"1", at(900)}, {"1", at(5000)}}, "b": {{"1", at(950)}, {"1", at(5001)}}, "c": {{"2", at(2)}}, "d": {{"1", at(3)}}},
+			kills: []killSpan{kill(1000)},
+			want:  tally{Explained: []string{"a"}, Unexplained: []string{"b(received 2 times, first at 06:00:00.950)"}},
+		},
+		{
+			name:  "two kills explain two duplicates, in time order",
+			got:   map[string][]receipt{"a": {{"1", at(3950)}, {"1", at(9000)}}, "b": {{"1", at(950)}, {"1", at(9001)}}, "c": {{"2", at(2)}}, "d": {{"1", at(3)}}},
+			kills: []killSpan{kill(4000), kill(1000)},
+			want:  tally{Explained: []string{"b", "a"}},
+		},
+		{
+			name:  "long before the kill, after the death, or three times: not explained",
+			got:   map[string][]receipt{"a": {{"1", at(0)}, {"1", at(5000)}}, "b": {{"1", at(2100)}, {"1", at(5001)}}, "c": {{"2", at(1900)}, {"2", at(1950)}, {"2", at(5002)}}, "d": {{"1", at(3)}}},
+			kills: []killSpan{kill(2000)},
+			want: tally{Unexplained: []string{
+				"a(received 2 times, first at 06:00:00.000)",
+				"c(received 3 times, first at 06:00:01.900)",
+				"b(received 2 times, first at 06:00:02.100)",
+			}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := count(order, produced, tt.got, tt.left, tt.kills, tt.wantDelivered)
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("count mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
