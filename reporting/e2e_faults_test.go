@@ -406,16 +406,21 @@ func (f *faults) left() map[string]int {
 	return out
 }
 
-// wantLeft checks that every event of ids is in the outbox.
+// wantLeft checks that every event of ids is in the outbox, allowing the
+// reporter 5 s to write what it has just been handed.
 func (f *faults) wantLeft(when string, ids []string) {
 	f.t.Helper()
-	left := f.left()
+	var left map[string]int
 	var missing []string
-	for _, id := range ids {
-		if left[id] == 0 {
-			missing = append(missing, id)
+	poll(5*time.Second, func() bool {
+		left, missing = f.left(), nil
+		for _, id := range ids {
+			if left[id] == 0 {
+				missing = append(missing, id)
+			}
 		}
-	}
+		return len(missing) == 0
+	})
 	if len(missing) > 0 {
 		f.t.Errorf("%s: %d of %d events not in the outbox (%d files there; %d received): %s",
 			when, len(missing), len(ids), len(left), f.receivedCount(), strings.Join(missing, " "))

@@ -188,7 +188,9 @@ func (s *Server) Close() {
 	s.handlers.Wait()
 }
 
-// Envelopes returns the envelopes recorded so far, in arrival order.
+// Envelopes returns the envelopes recorded so far, in arrival order. The
+// events, headers and bytes in them are the server's own: read them, do not
+// change them.
 func (s *Server) Envelopes() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
