@@ -260,10 +260,10 @@ func TestStrayFilesNeverEvictRealEnvelopes(t *testing.T) {
 	_ = huge.Close()
 	strays := map[string]string{
 		"00000000000000000001-corrupt-local.envelope": "\x00\x01 not json\n",
-		"empty.envelope":            "",
-		"notes.txt":                 strings.Repeat("n", 2<<20),
-		".hidden.envelope":          strings.Repeat("h", 2<<20),
-		"crashes/1.envelope":        strings.Repeat("c", 2<<20),
+		"empty.envelope":     "",
+		"notes.txt":          strings.Repeat("n", 2<<20),
+		".hidden.envelope":   strings.Repeat("h", 2<<20),
+		"crashes/1.envelope": strings.Repeat("c", 2<<20),
 		"00000000000000000002-x-local.envelope.tmp": "x",
 	}
 	if err := os.Mkdir(filepath.Join(dir, "crashes"), 0o700); err != nil {
