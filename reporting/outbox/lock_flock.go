@@ -32,12 +32,12 @@ func lockOwner(dir, owner string) (*os.File, error) {
 	return f, nil
 }
 
-// ownerDead reports whether owner's process is gone: its lock file is
-// missing, or its flock can be taken (the kernel drops flocks when a
-// process dies, even by SIGKILL; PIDs would be reused). When dead, the
-// caller holds the lock until it calls release, which removes the file.
-func ownerDead(dir, owner string) (release func(), dead bool) {
-	path := lockPath(dir, owner)
+// tryLock reports whether the lock file at path is free: missing, or its
+// flock can be taken because its owner's process is gone (the kernel drops
+// flocks when a process dies, even by SIGKILL; PIDs would be reused). When
+// free, the caller holds the lock until it calls release, which removes
+// the file.
+func tryLock(path string) (release func(), free bool) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return func() {}, true

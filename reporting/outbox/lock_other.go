@@ -16,11 +16,11 @@ func lockOwner(dir, owner string) (*os.File, error) {
 	return os.OpenFile(lockPath(dir, owner), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 }
 
-// ownerDead reports an owner dead only when its lock file is missing, so
-// the claims of a process that died without Close stay claimed on these
+// tryLock reports a lock free only when its file is missing, so the
+// claims of a process that died without Close stay claimed on these
 // systems until someone removes its lock file under .owners/.
-func ownerDead(dir, owner string) (release func(), dead bool) {
-	_, err := os.Stat(lockPath(dir, owner))
+func tryLock(path string) (release func(), free bool) {
+	_, err := os.Stat(path)
 	return func() {}, errors.Is(err, fs.ErrNotExist)
 }
 

@@ -185,6 +185,9 @@ func TestSIGKILLBetweenClaimAndDoneLosesNothing(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, ".claimed", "*", "*")); len(left) != 0 {
 		t.Errorf("claims left: %v", left)
 	}
+	if locks, _ := filepath.Glob(filepath.Join(dir, ".owners", "*")); len(locks) != 1 {
+		t.Errorf("lock files %v, want only the live Outbox's", locks)
+	}
 
 	// Open recovers too.
 	write(t, o, "f00", dest1, 0)

@@ -117,7 +117,7 @@ func (o *Outbox) adopt(name string, info fs.FileInfo) *entry {
 		o.quarantine(path, name, size, fmt.Sprintf("%d bytes, larger than MaxEnvelopeBytes (%d)", size, o.opts.MaxEnvelopeBytes))
 		return nil
 	}
-	h, err := readHeader(path)
+	h, err := readHeader(path, size)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -152,13 +152,13 @@ func (o *Outbox) adopt(name string, info fs.FileInfo) *entry {
 }
 
 // readHeader reads and decodes the header line of an envelope file.
-func readHeader(path string) (map[string]any, error) {
+func readHeader(path string, size int64) (map[string]any, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	buf := make([]byte, headerPeek)
+	buf := make([]byte, min(size+1, headerPeek)) // +1: a file that grew is read to its newline too
 	n, err := io.ReadFull(f, buf)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return nil, err
@@ -170,21 +170,19 @@ func readHeader(path string) (map[string]any, error) {
 	return parseHeader(buf)
 }
 
-// recoverStale moves the claims of owners whose lock can be taken (their
-// process is gone: the kernel released its flock) back to pending.
+// recoverStale moves the claims of owners whose lock is free (their
+// process is gone) back to pending, and removes what dead owners left in
+// .owners/.
 func (o *Outbox) recoverStale() {
 	root := filepath.Join(o.dir, claimedDir)
-	owners, err := os.ReadDir(root)
-	if err != nil {
-		return
-	}
 	lockDir := filepath.Join(o.dir, ownersDir)
+	owners, _ := os.ReadDir(root)
 	for _, od := range owners {
 		owner := od.Name()
 		if owner == o.owner || !od.IsDir() || strings.HasPrefix(owner, ".") {
 			continue
 		}
-		release, dead := ownerDead(lockDir, owner)
+		release, dead := tryLock(lockPath(lockDir, owner))
 		if !dead {
 			continue
 		}
@@ -202,6 +200,23 @@ func (o *Outbox) recoverStale() {
 		}
 		_ = os.Remove(dir)
 		release()
+	}
+	// Lock files of owners that died before they claimed anything, and
+	// of owners that died while taking their lock.
+	locks, _ := os.ReadDir(lockDir)
+	for _, l := range locks {
+		name := l.Name()
+		if name == o.owner+".lock" || !l.Type().IsRegular() {
+			continue
+		}
+		if strings.HasPrefix(name, ".") {
+			if info, err := l.Info(); err != nil || time.Since(info.ModTime()) < staleTmpAge {
+				continue // maybe an owner taking its lock right now
+			}
+		}
+		if release, dead := tryLock(filepath.Join(lockDir, name)); dead {
+			release()
+		}
 	}
 }
 
