@@ -72,7 +72,8 @@ var (
 	errBadItemLength = errors.New("outbox: envelope: bad item length")
 )
 
-// Parse decodes an envelope. Items with a "length" are read by length;
+// Parse decodes an envelope. Items with a "length" are read by length
+// (a length that is not a whole number of bytes within data is an error);
 // others end at the next newline, as the envelope format says. The
 // payloads share data's memory. Parse never panics, whatever data holds.
 func Parse(data []byte) (*Envelope, error) {

@@ -467,6 +467,12 @@ func (o *Outbox) Claim(dest string) (*Claim, error) {
 		claimed := filepath.Join(o.claimDir(), e.name)
 		err := o.rename(filepath.Join(o.dir, e.name), claimed, o.claimDir())
 		if errors.Is(err, fs.ErrNotExist) {
+			if o.dirGone() { // removed with everything in it
+				if rerr := o.recreate(); rerr != nil {
+					return nil, rerr
+				}
+				return nil, nil
+			}
 			o.drop(e) // taken by another process
 			continue
 		}
@@ -504,10 +510,10 @@ func (o *Outbox) Claim(dest string) (*Claim, error) {
 }
 
 // rename is os.Rename that creates the target directory once if it is
-// missing.
+// missing, unless the whole outbox directory is.
 func (o *Outbox) rename(from, to, toDir string) error {
 	err := os.Rename(from, to)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) && !o.dirGone() { // the caller recreates a removed outbox
 		if _, serr := os.Stat(toDir); errors.Is(serr, fs.ErrNotExist) {
 			if merr := os.MkdirAll(toDir, 0o700); merr != nil {
 				return merr
@@ -700,7 +706,7 @@ func (o *Outbox) Close() error {
 			}
 		}
 	}
-	if err := os.Remove(o.claimDir()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.RemoveAll(o.claimDir()); err != nil {
 		errs = append(errs, err)
 	}
 	o.unlockOwner()

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -284,6 +286,13 @@ func TestStrayFilesNeverEvictRealEnvelopes(t *testing.T) {
 	if diff := cmp.Diff(ids("a", 0, 12), claimAll(t, o, dest1)); diff != "" {
 		t.Errorf("real envelopes mismatch (-want +got):\n%s", diff)
 	}
+	if _, err := os.Stat(huge.Name()); !os.IsNotExist(err) {
+		t.Errorf("the 20 MiB stray is still pending: %v", err)
+	}
+	reasons, _ := filepath.Glob(filepath.Join(dir, "rejected", "*.reason"))
+	if len(reasons) != 2 {
+		t.Errorf("rejected reasons %v, want the corrupt and the empty file's (the huge one does not fit)", reasons)
+	}
 	for _, name := range []string{"notes.txt", ".hidden.envelope", "crashes/1.envelope"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("%s was touched: %v", name, err)
@@ -440,5 +449,79 @@ func TestOpenAdoptsEnvelopesOfTheOldOutbox(t *testing.T) {
 	}
 	if want := "01763960400123456789-abc-local.envelope"; c.Name != want || string(c.Envelope) != old {
 		t.Errorf("claimed %s %q, want %s with the old content", c.Name, c.Envelope, want)
+	}
+}
+
+// Writers on many goroutines and a sender claiming at the same time:
+// every envelope is delivered, pending or evicted, exactly once.
+func TestConcurrentWriteAndClaim(t *testing.T) {
+	size := len(envelope(t, "w0-000", dest1, 100))
+	o := open(t, t.TempDir(), outbox.Options{MaxBytes: int64(50 * size)})
+	const writers, each = 4, 100
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				id := fmt.Sprintf("w%d-%03d", w, i)
+				if _, err := o.Write(id, dest1, envelope(t, id, dest1, 100)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	delivered := map[string]int{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			c, err := o.Claim(dest1)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if c == nil {
+				runtime.Gosched()
+				continue
+			}
+			delivered[c.EventID]++
+			if err := o.Done(c); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	<-done
+	for _, id := range claimAll(t, o, dest1) {
+		delivered[id]++
+	}
+	s := o.Stats()
+	for id, n := range delivered {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", id, n)
+		}
+	}
+	if got := int64(len(delivered)) + s.Evicted; got != writers*each || s.Delivered != int64(len(delivered)) {
+		t.Errorf("delivered %d + evicted %d = %d, want %d written (stats %+v)", len(delivered), s.Evicted, got, writers*each, s)
+	}
+}
+
+func TestClaimAfterTheDirectoryWasRemoved(t *testing.T) {
+	dir := t.TempDir()
+	o := open(t, dir, outbox.Options{})
+	write(t, o, "a00", dest1, 0)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := o.Claim(dest1); c != nil || err != nil {
+		t.Fatalf("Claim = %v, %v; want none", c, err)
+	}
+	if locks, _ := filepath.Glob(filepath.Join(dir, ".owners", "*.lock")); len(locks) != 1 {
+		t.Errorf("lock files after recreation %v, want this Outbox's", locks)
+	}
+	write(t, o, "b00", dest1, 0)
+	if diff := cmp.Diff([]string{"b00"}, claimAll(t, o, dest1)); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 }
