@@ -122,19 +122,26 @@ func New(opts ...Option) *Registry {
 	return r
 }
 
-// Register adds a check named name. Names are what probes, logs and
-// ?exclude= use: keep them short, without "/" or ",". Register fails with
-// an errorsx error: InvalidArgument for an empty or malformed name, a nil
-// checker, a non-positive interval or timeout, or no probe;
-// AlreadyExists for a duplicate name; FailedPrecondition after Start.
+// Register adds a check named name. Names are what probes, logs, gRPC
+// service names and ?exclude= use: keep them short, without "/", ",", "?",
+// ":" (it separates component and measurement in health+json keys) or
+// spaces. The names of the probes are reserved, in any case: "liveness",
+// "readiness", "startup" (gRPC service names) and "livez", "readyz",
+// "startupz", "healthz" (HTTP paths), so that a check can never answer for
+// a probe. Register fails with an errorsx error: InvalidArgument for an
+// empty, malformed or reserved name, a nil checker, a non-positive
+// interval or timeout, or no probe; AlreadyExists for a duplicate name;
+// FailedPrecondition after Start.
 func (r *Registry) Register(name string, c Checker, opts ...CheckOption) error {
 	cfg := checkConfig{sets: Readiness, interval: DefaultInterval, timeout: DefaultTimeout, critical: true}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	switch {
-	case name == "" || strings.ContainsAny(name, "/,? \t\r\n"):
-		return errorsx.InvalidArgument.New("health: check name must be non-empty, without '/', ',', '?' or spaces", "check", name)
+	case name == "" || strings.ContainsAny(name, "/,?: \t\r\n"):
+		return errorsx.InvalidArgument.New("health: check name must be non-empty, without '/', ',', '?', ':' or spaces", "check", name)
+	case reservedNames[strings.ToLower(name)]:
+		return errorsx.InvalidArgument.New("health: check name is reserved for a probe", "check", name)
 	case c == nil || isNilFunc(c):
 		return errorsx.InvalidArgument.New("health: nil checker", "check", name)
 	case cfg.interval <= 0:
@@ -164,6 +171,13 @@ func (r *Registry) Register(name string, c Checker, opts ...CheckOption) error {
 	slices.SortFunc(r.checks, func(a, b *check) int { return strings.Compare(a.name, b.name) })
 	r.publishLocked()
 	return nil
+}
+
+// reservedNames are the probes' names, which checks cannot take: gRPC's
+// service names for the probes (package grpchealth) and the HTTP paths.
+var reservedNames = map[string]bool{
+	"liveness": true, "readiness": true, "startup": true,
+	"livez": true, "readyz": true, "startupz": true, "healthz": true,
 }
 
 func isNilFunc(c Checker) bool {
