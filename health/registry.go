@@ -32,9 +32,10 @@ type Registry struct {
 	draining  atomic.Bool
 	drainCh   chan struct{}
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	notify *notifier
+	cancel   context.CancelFunc
+	stopWhen func() bool // releases the context.AfterFunc of Start
+	wg       sync.WaitGroup
+	notify   *notifier
 }
 
 // Option configures a [Registry].
@@ -186,9 +187,9 @@ func isNilFunc(c Checker) bool {
 }
 
 // Start runs every check in the background: each one at once, then on its
-// interval. The checks stop at [Registry.Stop] or when ctx is done; ctx's
-// values reach the checks' contexts. Start fails if called twice or after
-// Stop.
+// interval. The checks stop at [Registry.Stop] or when ctx is done (which
+// counts as stopped, [Snapshot.Stopped]); ctx's values reach the checks'
+// contexts. Start fails if called twice or after Stop.
 func (r *Registry) Start(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -196,6 +197,7 @@ func (r *Registry) Start(ctx context.Context) error {
 		return errorsx.FailedPrecondition.New("health: Start called twice or after Stop")
 	}
 	r.started = true
+	r.stopWhen = context.AfterFunc(ctx, r.markStopped)
 	ctx, r.cancel = context.WithCancel(ctx)
 	r.notify.start(ctx, &r.wg)
 	for _, c := range r.checks {
@@ -207,7 +209,9 @@ func (r *Registry) Start(ctx context.Context) error {
 }
 
 // Stop stops the checks and waits, until ctx is done, for running checks
-// and listeners to return. A check that ignores its context keeps its
+// and listeners to return. At once it publishes a last snapshot, marked
+// [Snapshot.Stopped]: package grpchealth then ends its Watch streams, so
+// that a gRPC server's GracefulStop does not wait for watchers. A check that ignores its context keeps its
 // goroutine until it returns; Stop then reports it, as an
 // errorsx.DeadlineExceeded error naming the stuck checks. Stop may be
 // called more than once.
@@ -215,8 +219,9 @@ func (r *Registry) Stop(ctx context.Context) error {
 	r.mu.Lock()
 	if r.cancel != nil {
 		r.cancel()
+		r.stopWhen()
 	}
-	r.stopped = true
+	r.markStoppedLocked()
 	r.mu.Unlock()
 	r.notify.stop()
 	done := make(chan struct{})
@@ -235,6 +240,19 @@ func (r *Registry) Stop(ctx context.Context) error {
 	}
 }
 
+func (r *Registry) markStopped() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.markStoppedLocked()
+}
+
+func (r *Registry) markStoppedLocked() {
+	if !r.stopped {
+		r.stopped = true
+		r.publishLocked()
+	}
+}
+
 // Snapshot returns the latest published state. It never blocks.
 func (r *Registry) Snapshot() *Snapshot { return r.snap.Load() }
 
@@ -250,6 +268,7 @@ func (r *Registry) publishLocked() {
 		results:  make([]Result, len(r.checks)),
 		index:    make(map[string]int, len(r.checks)),
 		draining: r.draining.Load(),
+		stopped:  r.stopped,
 		started:  r.startedUp.Load(),
 		next:     make(chan struct{}),
 	}

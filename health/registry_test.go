@@ -83,3 +83,34 @@ func TestRegisterAfterStart(t *testing.T) {
 		t.Errorf("second Start: %v, want failed_precondition", err)
 	}
 }
+
+// Stop, or the end of Start's context, publishes a last snapshot marked
+// stopped (grpchealth ends its Watch streams on it).
+func TestStoppedSnapshot(t *testing.T) {
+	t.Run("Stop", func(t *testing.T) {
+		r := health.New()
+		if err := r.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		s := r.Snapshot()
+		if s.Stopped() {
+			t.Fatal("stopped before Stop")
+		}
+		if err := r.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		<-s.Next()
+		if !r.Snapshot().Stopped() {
+			t.Error("not stopped after Stop")
+		}
+	})
+	t.Run("Start's context ends", func(t *testing.T) {
+		r := health.New()
+		ctx, cancel := context.WithCancel(context.Background())
+		start := func() { _ = r.Start(ctx) }
+		start()
+		t.Cleanup(func() { _ = r.Stop(context.Background()) })
+		cancel()
+		waitFor(t, r, "stopped", (*health.Snapshot).Stopped)
+	})
+}

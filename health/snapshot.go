@@ -53,6 +53,7 @@ type Snapshot struct {
 	index    map[string]int
 	views    [numViews]Status
 	draining bool
+	stopped  bool
 	started  bool // startup has passed, once and for all
 	next     chan struct{}
 }
@@ -93,6 +94,11 @@ func (s *Snapshot) Result(name string) (Result, bool) {
 // Draining reports whether [Registry.MarkDraining] has been called: from
 // then on readiness fails.
 func (s *Snapshot) Draining() bool { return s.draining }
+
+// Stopped reports whether the registry has stopped ([Registry.Stop], or
+// the context given to [Registry.Start] ended): no check runs any more and
+// this is the last snapshot.
+func (s *Snapshot) Stopped() bool { return s.stopped }
 
 // Next returns a channel that is closed when a newer snapshot is published.
 func (s *Snapshot) Next() <-chan struct{} { return s.next }
