@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -207,7 +208,7 @@ func TestHAProxyPlainCheck(t *testing.T) {
 }
 
 func FuzzHandlerQuery(f *testing.F) {
-	for _, s := range []string{"", "verbose", "exclude=db", "exclude=db,,x&exclude=&verbose=1", "%zz", "exclude=%2F"} {
+	for _, s := range []string{"", "verbose", "exclude=db", "exclude=db,,x&exclude=&verbose=1", "%zz", "exclude=%2F", "exclude=a\nb,a\nb,\xff\xfe"} {
 		f.Add(s, "application/json")
 	}
 	r := health.New()
@@ -228,6 +229,9 @@ func FuzzHandlerQuery(f *testing.F) {
 		}
 		if w.Code != 400 && w.Header().Get("Cache-Control") != "no-store" {
 			t.Errorf("query %q: no Cache-Control", query)
+		}
+		if n := w.Body.Len(); n > 4096 {
+			t.Errorf("query of %d bytes: body of %d bytes, want at most 4096", len(query), n)
 		}
 		if ct := w.Header().Get("Content-Type"); strings.Contains(ct, "json") && !json.Valid(w.Body.Bytes()) {
 			t.Errorf("query %q: invalid JSON %s", query, w.Body)
@@ -252,4 +256,65 @@ func TestOutputFieldsRedacted(t *testing.T) {
 	if diff := cmp.Diff("login failed (user=bob, password=[REDACTED])", got.Checks["auth"][0].Output); diff != "" {
 		t.Errorf("output mismatch (-want +got):\n%s", diff)
 	}
+}
+
+// Whatever the query, the answer stays small: ?exclude= names are
+// deduplicated, at most a few unknown ones are echoed (each cut short),
+// and the rest are counted.
+func TestHostileExclude(t *testing.T) {
+	insider := func(*http.Request) bool { return true }
+	_, mux := newMux(t, errDown, health.WithDetails(insider))
+	many := make([]string, 50_000)
+	for i := range many {
+		many[i] = fmt.Sprintf("no-such-check-%d", i)
+	}
+	long := strings.Repeat("x", 100_000)
+	tests := []struct {
+		name, query string
+		wantNotes   []string
+	}{
+		{"50,000 names", "exclude=" + strings.Join(many, ","), append(prefixed(many[:10]), "and 49990 more unknown checks in exclude")},
+		{"one name repeated", "exclude=" + strings.Repeat("nope,", 50_000) + "&exclude=nope", []string{"unknown check in exclude: nope"}},
+		{"known names repeated", "exclude=" + strings.Repeat("db,", 50_000), nil},
+		{"a long name", "exclude=" + long, []string{"unknown check in exclude: " + long[:64] + "…"}},
+	}
+	for _, tt := range tests {
+		for _, verbose := range []bool{false, true} {
+			t.Run(fmt.Sprint(tt.name, " verbose=", verbose), func(t *testing.T) {
+				q := tt.query
+				if verbose {
+					q += "&verbose"
+				}
+				w := serve(mux, "GET", "/readyz?"+q, nil)
+				if n := w.Body.Len(); n > 4096 {
+					t.Errorf("body of %d bytes, want at most 4096", n)
+				}
+				var notes []string
+				if verbose {
+					var got jsonBody
+					if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+						t.Fatal(err)
+					}
+					notes = got.Notes
+				} else {
+					lines := strings.Split(strings.TrimSuffix(w.Body.String(), "\n"), "\n")
+					notes = lines[1:]
+					if len(notes) == 0 {
+						notes = nil
+					}
+				}
+				if diff := cmp.Diff(tt.wantNotes, notes); diff != "" {
+					t.Errorf("notes mismatch (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+func prefixed(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = "unknown check in exclude: " + n
+	}
+	return out
 }
