@@ -224,7 +224,7 @@ func (h *handler) serveDetail(w http.ResponseWriter, req *http.Request, s *Snaps
 		return
 	}
 	details := h.r.opts.authorize != nil && h.r.opts.authorize(req)
-	body := encodeJSON(s, h.set, st, results, notes, details)
+	body := encodeJSON(s, h.set, st, results, notes, &h.r.opts.service, details)
 	w.Header()["Content-Type"] = healthJSON
 	w.WriteHeader(code)
 	if req.Method != http.MethodHead {

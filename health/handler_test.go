@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -145,15 +146,15 @@ func TestHandlerJSON(t *testing.T) {
 		want         jsonBody
 	}{
 		{"verbose hides error text", "/readyz?verbose", nil, 503, jsonBody{Status: "fail", Checks: map[string][]jsonCheck{
-			"db":    {{Status: "fail", ObservedUnit: "ms"}},
-			"cache": {{Status: "warn", ObservedUnit: "ms"}},
+			"db:checkDuration":    {{Status: "fail", ObservedUnit: "ms"}},
+			"cache:checkDuration": {{Status: "warn", ObservedUnit: "ms"}},
 		}}},
 		{"Accept", "/livez", http.Header{"Accept": {"application/health+json"}}, 200, jsonBody{Status: "pass", Checks: map[string][]jsonCheck{
-			"proc": {{Status: "pass", ObservedUnit: "ms"}},
+			"proc:checkDuration": {{Status: "pass", ObservedUnit: "ms"}},
 		}}},
 		{"authorized caller sees output", "/readyz?verbose&exclude=cache,nope", http.Header{"X-Insider": {"yes"}}, 503, jsonBody{
 			Status: "fail", Notes: []string{"unknown check in exclude: nope"},
-			Checks: map[string][]jsonCheck{"db": {{Status: "fail", ObservedUnit: "ms", Output: "connection refused"}}},
+			Checks: map[string][]jsonCheck{"db:checkDuration": {{Status: "fail", ObservedUnit: "ms", Output: "connection refused"}}},
 		}},
 	}
 	for _, tt := range tests {
@@ -253,7 +254,7 @@ func TestOutputFieldsRedacted(t *testing.T) {
 	if err := json.Unmarshal(serve(r.Handler(health.Readiness), "GET", "/readyz?verbose", nil).Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff("login failed (user=bob, password=[REDACTED])", got.Checks["auth"][0].Output); diff != "" {
+	if diff := cmp.Diff("login failed (user=bob, password=[REDACTED])", got.Checks["auth:checkDuration"][0].Output); diff != "" {
 		t.Errorf("output mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -317,4 +318,24 @@ func prefixed(names []string) []string {
 		out[i] = "unknown check in exclude: " + n
 	}
 	return out
+}
+
+// A check's error text, however long, is cut in the document.
+func TestLongOutputIsCut(t *testing.T) {
+	r := health.New(health.WithDetails(func(*http.Request) bool { return true }))
+	long := health.CheckFunc(func(context.Context) error { return errors.New(strings.Repeat("é", 100_000)) })
+	if err := r.Register("chatty", long, health.Every(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	start(t, r)
+	waitFor(t, r, "first run", func(s *health.Snapshot) bool { return !result(t, s, "chatty").Pending })
+	w := serve(r.Handler(health.Readiness), "GET", "/readyz?verbose", nil)
+	var got jsonBody
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Repeat("é", 512) + "…"
+	if diff := cmp.Diff(want, got.Checks["chatty:checkDuration"][0].Output); diff != "" {
+		t.Errorf("output mismatch (-want +got):\n%s", diff)
+	}
 }

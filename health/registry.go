@@ -48,6 +48,7 @@ type options struct {
 	jitter     float64
 	drainDelay time.Duration
 	drainCode  int
+	service    Service
 }
 
 // WithLogger logs one line per status change of a check, with the reason
@@ -112,6 +113,7 @@ func New(opts ...Option) *Registry {
 			jitter:     0.1,
 			drainDelay: DefaultDrainDelay,
 			drainCode:  http.StatusServiceUnavailable,
+			service:    ServiceFromBuild(),
 		},
 		drainCh: make(chan struct{}),
 	}
@@ -166,7 +168,8 @@ func (r *Registry) Register(name string, c Checker, opts ...CheckOption) error {
 	ch.res = Result{
 		Name: name, Sets: cfg.sets, Critical: cfg.critical,
 		Interval: cfg.interval, Timeout: cfg.timeout,
-		Status: StatusFail, Pending: true,
+		Component: cfg.component,
+		Status:    StatusFail, Pending: true,
 	}
 	r.checks = append(r.checks, ch)
 	slices.SortFunc(r.checks, func(a, b *check) int { return strings.Compare(a.name, b.name) })
@@ -182,8 +185,13 @@ var reservedNames = map[string]bool{
 }
 
 func isNilFunc(c Checker) bool {
-	f, ok := c.(CheckFunc)
-	return ok && f == nil
+	switch f := c.(type) {
+	case CheckFunc:
+		return f == nil
+	case MeasureFunc:
+		return f == nil
+	}
+	return false
 }
 
 // Start runs every check in the background: each one at once, then on its

@@ -13,6 +13,8 @@ type Result struct {
 	Critical bool
 	Interval time.Duration
 	Timeout  time.Duration
+	// Component is what [Describe] said of the check.
+	Component Component
 
 	// Status is pass, or fail when the last run failed, or warn when a
 	// non-critical check failed. A check that has not finished a run yet is
@@ -27,6 +29,8 @@ type Result struct {
 	// Time is when the last run ended; Duration is how long it took.
 	Time     time.Time
 	Duration time.Duration
+	// Observation is what the last run measured, for a [Measurer].
+	Observation Observation
 
 	// Counters since Start: finished runs, failed runs, runs that outlived
 	// their timeout, runs that panicked, and runs found stuck.
