@@ -230,14 +230,23 @@ func (r *Registry) Stop(ctx context.Context) error {
 		r.stopWhen()
 	}
 	r.markStoppedLocked()
+	started := r.started
 	r.mu.Unlock()
 	r.notify.stop()
+	if !started {
+		return nil // no goroutine to wait for, whatever ctx says
+	}
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		select {
+		case <-done: // both ready: nothing is left running
+			return nil
+		default:
+		}
 		var stuck []string
 		for _, res := range r.Snapshot().results {
 			if res.Stuck {
