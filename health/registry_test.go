@@ -107,8 +107,9 @@ func TestStoppedSnapshot(t *testing.T) {
 	t.Run("Start's context ends", func(t *testing.T) {
 		r := health.New()
 		ctx, cancel := context.WithCancel(context.Background())
-		start := func() { _ = r.Start(ctx) }
-		start()
+		if err := r.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
 		t.Cleanup(func() { _ = r.Stop(context.Background()) })
 		cancel()
 		waitFor(t, r, "stopped", (*health.Snapshot).Stopped)
