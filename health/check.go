@@ -2,6 +2,8 @@ package health
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -29,10 +31,11 @@ const (
 type CheckOption func(*checkConfig)
 
 type checkConfig struct {
-	sets     Set
-	interval time.Duration
-	timeout  time.Duration
-	critical bool
+	sets      Set
+	interval  time.Duration
+	timeout   time.Duration
+	critical  bool
+	component Component
 }
 
 // For puts the check in the given probes (default [Readiness]).
@@ -50,3 +53,66 @@ func Timeout(d time.Duration) CheckOption { return func(c *checkConfig) { c.time
 // making it unfit for traffic: its failure makes the probe warn, answered
 // with 200, instead of fail.
 func NonCritical() CheckOption { return func(c *checkConfig) { c.critical = false } }
+
+// Observation is what a check measured on a run: a goroutine count, the
+// free bytes of a disk, the latency of a dependency. The health+json
+// document shows it under the key "<check>:<Measurement>" as observedValue
+// and observedUnit, beside "<check>:checkDuration", how long the run took.
+type Observation struct {
+	// Measurement names what was measured, in the words of the health+json
+	// draft where one fits: "responseTime", "utilization", "connections",
+	// "uptime"; or "count", "free", "size". An Observation with an empty
+	// Measurement is not reported.
+	Measurement string
+	// Value is the measured value, in Unit: "ms", "bytes", "goroutines",
+	// "%".
+	Value float64
+	Unit  string
+}
+
+// Measurer is a [Checker] that also reports what it measured. The registry
+// calls Measure instead of Check, and keeps the observation even when the
+// check fails (the free bytes of a disk that is too full).
+type Measurer interface {
+	Checker
+	Measure(ctx context.Context) (Observation, error)
+}
+
+// MeasureFunc adapts a function to a [Measurer].
+type MeasureFunc func(ctx context.Context) (Observation, error)
+
+// Check calls f(ctx) and drops the observation.
+func (f MeasureFunc) Check(ctx context.Context) error {
+	_, err := f(ctx)
+	return err
+}
+
+// Measure calls f(ctx).
+func (f MeasureFunc) Measure(ctx context.Context) (Observation, error) { return f(ctx) }
+
+var _ Measurer = MeasureFunc(nil)
+
+// Component describes what a check stands for, for the readers of the
+// health+json document (the draft's componentType, affectedEndpoints and
+// links of a check).
+type Component struct {
+	// Type is the kind of component: "datastore", "component" (a service
+	// the process calls), "system" (the process's own resources).
+	Type string
+	// AffectedEndpoints are the URLs (or URL templates) that stop working
+	// while the check fails; shown only while it does not pass.
+	AffectedEndpoints []string
+	// Links relates the check to documents, by link relation:
+	// {"runbook": "https://wiki.example.com/runbooks/db"}.
+	Links map[string]string
+}
+
+// Describe tells the health+json document what the check stands for.
+// componentType is shown to every caller; affectedEndpoints and links, as
+// they describe the inside of the system, only to callers that
+// [WithDetails] authorizes.
+func Describe(c Component) CheckOption {
+	c.AffectedEndpoints = slices.Clone(c.AffectedEndpoints)
+	c.Links = maps.Clone(c.Links)
+	return func(cfg *checkConfig) { cfg.component = c }
+}

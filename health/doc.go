@@ -36,30 +36,64 @@
 //	OPTIONS /                      readiness, for HAProxy's plain "option httpchk"
 //
 // Every answer carries Cache-Control: no-store. The default body is one
-// word, "pass\n", "warn\n" or "fail\n". The JSON document follows the
-// health+json draft (draft-inadarei-api-health-check): the status, notes,
-// and the checks keyed by name, each an array of one object with its
-// status, the time its last run ended, its duration as observedValue in
-// ms, and its output:
+// word, "pass\n", "warn\n" or "fail\n". Whatever the query, an answer
+// stays small: at most ten unknown names of ?exclude= are quoted, each cut
+// to 64 bytes, and a check's error text is cut to 1 KiB.
+//
+// # The health+json document
+//
+// The JSON document follows the health+json draft
+// (draft-inadarei-api-health-check): the status; the service's version,
+// releaseId, serviceId and description ([WithService], by default from the
+// build information, [ServiceFromBuild]); notes; and the checks, keyed
+// "component:measurement", each an array of one object. Every check has
+// "<check>:checkDuration", how long its last run took; a [Measurer] adds
+// "<check>:<measurement>" with what it measured (a goroutine count, the
+// free bytes of a disk, the latency of a dependency). Each object has the
+// check's status, the time its last run ended, the observed value and
+// unit, the componentType of [Describe], and, only for requests that
+// [WithDetails] authorizes, its output (the error text with its fields,
+// secrets redacted), affectedEndpoints (while it does not pass) and links:
 //
 //	{
 //	  "status": "fail",
+//	  "version": "1",
+//	  "releaseId": "1.4.2",
+//	  "serviceId": "example.com/shop",
 //	  "notes": ["unknown check in exclude: cahce"],
 //	  "checks": {
-//	    "db": [{
-//	      "status": "fail",
-//	      "time": "2026-11-24T05:00:00.123Z",
+//	    "db:checkDuration": [{
+//	      "componentType": "datastore",
 //	      "observedValue": 1.5,
 //	      "observedUnit": "ms",
-//	      "output": "sql ping: connection refused (addr=db:5432)"
-//	    }]
+//	      "status": "fail",
+//	      "affectedEndpoints": ["/orders/{id}"],
+//	      "time": "2026-11-24T05:00:00.0015Z",
+//	      "output": "sql ping: connection refused (addr=db:5432)",
+//	      "links": {"runbook": "https://runbooks.example.com/db"}
+//	    }],
+//	    "goroutines:checkDuration": [{"componentType": "system", "observedValue": 0.01, "observedUnit": "ms", "status": "pass", "time": "2026-11-24T05:00:00Z"}],
+//	    "goroutines:count": [{"componentType": "system", "observedValue": 42, "observedUnit": "goroutines", "status": "pass", "time": "2026-11-24T05:00:00Z"}]
 //	  }
 //	}
 //
-// "output", the error text with its fields (secrets redacted), appears
-// only for requests that [WithDetails] authorizes; everyone else gets the
-// statuses. The reason is always in the log line ([WithLogger]) that
-// records each change of status.
+// Where it differs from the draft, and why:
+//
+//   - Each key holds one object, never one per instance (no componentId):
+//     a check is one call from this process.
+//   - "checkDuration" is not one of the draft's measurement names: the
+//     run of a check is not always the dependency's responseTime (a
+//     checker that measures latency reports that itself).
+//   - output, affectedEndpoints and links are for authorized callers only:
+//     they describe the inside of the system. The reason of every failure
+//     is always in the log line ([WithLogger]) that records each change.
+//   - notes carry the unknown names of ?exclude= and "draining"; the
+//     draft's top-level output is not used.
+//   - warn is answered with 200, as the draft allows, because AWS ALB
+//     accepts only 200 by default; fail with 503 (or 404 while draining,
+//     [WithDrainNotFound]).
+//   - serviceId, version and releaseId are shown to every caller; hide
+//     them with WithService(health.Service{}).
 //
 // # Drain
 //

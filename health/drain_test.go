@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -48,6 +49,8 @@ func TestDrain(t *testing.T) {
 				t.Fatal(err)
 			}
 			srv := &http.Server{Handler: mux}
+			shutdownBegan := make(chan struct{})
+			srv.RegisterOnShutdown(func() { close(shutdownBegan) })
 			served := make(chan error, 1)
 			go func() { served <- srv.Serve(ln) }()
 			base := "http://" + ln.Addr().String()
@@ -92,9 +95,9 @@ func TestDrain(t *testing.T) {
 			drained := make(chan error, 1)
 			began := time.Now()
 			go func() { drained <- r.Drain(context.Background(), srv) }()
-			// Release the in-flight request once Shutdown has (most
-			// likely) begun: Shutdown must wait for it.
-			time.Sleep(2 * delay)
+			// Release the in-flight request once Shutdown has begun:
+			// Shutdown must wait for it.
+			<-shutdownBegan
 			close(release)
 			if got := <-slow; got != "done" {
 				t.Errorf("in-flight request got %q, want done", got)
@@ -110,4 +113,57 @@ func TestDrain(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Drain fails readiness at once, keeps it failing for the drain delay and
+// only then stops; a context that ends cuts the delay short. In a synctest
+// bubble, time moves only when every goroutine waits, so the delay is
+// exact.
+func TestDrainDelay(t *testing.T) {
+	const delay = 5 * time.Second
+	synctest.Test(t, func(t *testing.T) {
+		r := health.New(health.WithDrainDelay(delay))
+		if err := r.Register("db", pass, health.Every(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if got := r.Snapshot().Status(health.Readiness); got != health.StatusPass {
+			t.Fatalf("readiness %v before drain, want pass", got)
+		}
+		began := time.Now()
+		drained := make(chan error, 1)
+		go func() { drained <- r.Drain(context.Background(), nil) }()
+		synctest.Wait()
+		s := r.Snapshot()
+		if diff := cmp.Diff([]health.Status{health.StatusFail, health.StatusPass}, []health.Status{s.Status(health.Readiness), s.Status(health.Liveness)}); diff != "" {
+			t.Errorf("readiness, liveness while draining (-want +got):\n%s", diff)
+		}
+		if s.Stopped() {
+			t.Error("stopped before the drain delay")
+		}
+		if err := <-drained; err != nil {
+			t.Errorf("Drain: %v", err)
+		}
+		if d := time.Since(began); d != delay {
+			t.Errorf("Drain returned after %v, want the drain delay %v", d, delay)
+		}
+		if !r.Snapshot().Stopped() {
+			t.Error("not stopped after Drain")
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		r := health.New(health.WithDrainDelay(delay))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		began := time.Now()
+		if err := r.Drain(ctx, nil); err != nil {
+			t.Errorf("Drain: %v", err)
+		}
+		if d := time.Since(began); d != time.Second {
+			t.Errorf("Drain returned after %v, want 1s (its context's deadline)", d)
+		}
+	})
 }

@@ -466,7 +466,7 @@ func inventoryTime(t *testing.T, s *servicetest.Service) time.Time {
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		t.Fatal(err)
 	}
-	return body.Checks["inventory"][0].Time
+	return body.Checks["inventory:checkDuration"][0].Time
 }
 
 func waitInventoryAfter(t *testing.T, s *servicetest.Service, after time.Time) time.Time {

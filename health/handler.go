@@ -3,7 +3,11 @@ package health
 import (
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Handler returns the HTTP handler of the probe for set: [Liveness],
@@ -19,7 +23,9 @@ import (
 // documentation).
 //
 // ?exclude=name (repeated, or comma-separated) leaves checks out; unknown
-// names are reported in the body's notes. Mounted on a pattern with a
+// names are reported in the body's notes, the first ten of them (each cut
+// to 64 bytes) by name and the others counted, so that the answer stays
+// small whatever the query. Mounted on a pattern with a
 // {check} wildcard, as [Registry.Handle] does, the handler reports a
 // single check: /readyz/db.
 func (r *Registry) Handler(set Set) http.Handler {
@@ -86,6 +92,37 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	h.serveDetail(w, req, s, name)
 }
 
+// Bounds on what a query can make the handler echo.
+const (
+	maxNotedUnknown = 10 // unknown names in ?exclude= quoted in the notes
+	maxNotedName    = 64 // bytes of each
+)
+
+// noteName is a name from the query as the notes quote it: at most
+// maxNotedName bytes, cut on a rune boundary and marked "…", with
+// unprintable characters (newlines that would forge lines of the plain
+// body) as '?'.
+func noteName(n string) string {
+	cut := false
+	if len(n) > maxNotedName {
+		i := maxNotedName
+		for i > 0 && !utf8.RuneStart(n[i]) {
+			i--
+		}
+		n, cut = n[:i], true
+	}
+	n = strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return '?'
+		}
+		return r
+	}, n)
+	if cut {
+		n += "…"
+	}
+	return n
+}
+
 func wantsJSON(req *http.Request) bool {
 	a := req.Header.Get("Accept")
 	return a != "" && (strings.Contains(a, "application/health+json") || strings.Contains(a, "application/json"))
@@ -111,21 +148,37 @@ func (h *handler) serveDetail(w http.ResponseWriter, req *http.Request, s *Snaps
 	_, verbose := q["verbose"]
 	asJSON := verbose || wantsJSON(req)
 
+	// The exclusions hold only this probe's checks, and at most
+	// maxNotedUnknown other names are echoed, each cut short, so that the
+	// answer stays small whatever the query (net/http bounds the query at
+	// about 1 MB: 50,000 names).
 	var notes []string
 	var exclude map[string]bool
+	unknown := 0
 	for _, v := range q["exclude"] {
-		for _, n := range strings.Split(v, ",") {
+		for n := range strings.SplitSeq(v, ",") {
 			if n == "" {
 				continue
 			}
-			if exclude == nil {
-				exclude = map[string]bool{}
+			if i, ok := s.index[n]; ok && s.results[i].Sets&h.set != 0 {
+				if exclude == nil {
+					exclude = make(map[string]bool, len(s.results))
+				}
+				exclude[n] = true
+				continue
 			}
-			exclude[n] = true
-			if i, ok := s.index[n]; !ok || s.results[i].Sets&h.set == 0 {
-				notes = append(notes, "unknown check in exclude: "+n)
+			note := "unknown check in exclude: " + noteName(n)
+			switch {
+			case slices.Contains(notes, note):
+			case len(notes) < maxNotedUnknown:
+				notes = append(notes, note)
+			default:
+				unknown++
 			}
 		}
+	}
+	if unknown > 0 {
+		notes = append(notes, "and "+strconv.Itoa(unknown)+" more unknown checks in exclude")
 	}
 	if s.draining && h.set&Readiness != 0 {
 		notes = append(notes, "draining: the process is shutting down")
@@ -171,7 +224,7 @@ func (h *handler) serveDetail(w http.ResponseWriter, req *http.Request, s *Snaps
 		return
 	}
 	details := h.r.opts.authorize != nil && h.r.opts.authorize(req)
-	body := encodeJSON(s, h.set, st, results, notes, details)
+	body := encodeJSON(s, h.set, st, results, notes, &h.r.opts.service, details)
 	w.Header()["Content-Type"] = healthJSON
 	w.WriteHeader(code)
 	if req.Method != http.MethodHead {

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -144,15 +146,15 @@ func TestHandlerJSON(t *testing.T) {
 		want         jsonBody
 	}{
 		{"verbose hides error text", "/readyz?verbose", nil, 503, jsonBody{Status: "fail", Checks: map[string][]jsonCheck{
-			"db":    {{Status: "fail", ObservedUnit: "ms"}},
-			"cache": {{Status: "warn", ObservedUnit: "ms"}},
+			"db:checkDuration":    {{Status: "fail", ObservedUnit: "ms"}},
+			"cache:checkDuration": {{Status: "warn", ObservedUnit: "ms"}},
 		}}},
 		{"Accept", "/livez", http.Header{"Accept": {"application/health+json"}}, 200, jsonBody{Status: "pass", Checks: map[string][]jsonCheck{
-			"proc": {{Status: "pass", ObservedUnit: "ms"}},
+			"proc:checkDuration": {{Status: "pass", ObservedUnit: "ms"}},
 		}}},
 		{"authorized caller sees output", "/readyz?verbose&exclude=cache,nope", http.Header{"X-Insider": {"yes"}}, 503, jsonBody{
 			Status: "fail", Notes: []string{"unknown check in exclude: nope"},
-			Checks: map[string][]jsonCheck{"db": {{Status: "fail", ObservedUnit: "ms", Output: "connection refused"}}},
+			Checks: map[string][]jsonCheck{"db:checkDuration": {{Status: "fail", ObservedUnit: "ms", Output: "connection refused"}}},
 		}},
 	}
 	for _, tt := range tests {
@@ -207,7 +209,7 @@ func TestHAProxyPlainCheck(t *testing.T) {
 }
 
 func FuzzHandlerQuery(f *testing.F) {
-	for _, s := range []string{"", "verbose", "exclude=db", "exclude=db,,x&exclude=&verbose=1", "%zz", "exclude=%2F"} {
+	for _, s := range []string{"", "verbose", "exclude=db", "exclude=db,,x&exclude=&verbose=1", "%zz", "exclude=%2F", "exclude=a\nb,a\nb,\xff\xfe"} {
 		f.Add(s, "application/json")
 	}
 	r := health.New()
@@ -229,6 +231,9 @@ func FuzzHandlerQuery(f *testing.F) {
 		if w.Code != 400 && w.Header().Get("Cache-Control") != "no-store" {
 			t.Errorf("query %q: no Cache-Control", query)
 		}
+		if n := w.Body.Len(); n > 4096 {
+			t.Errorf("query of %d bytes: body of %d bytes, want at most 4096", len(query), n)
+		}
 		if ct := w.Header().Get("Content-Type"); strings.Contains(ct, "json") && !json.Valid(w.Body.Bytes()) {
 			t.Errorf("query %q: invalid JSON %s", query, w.Body)
 		}
@@ -249,7 +254,88 @@ func TestOutputFieldsRedacted(t *testing.T) {
 	if err := json.Unmarshal(serve(r.Handler(health.Readiness), "GET", "/readyz?verbose", nil).Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff("login failed (user=bob, password=[REDACTED])", got.Checks["auth"][0].Output); diff != "" {
+	if diff := cmp.Diff("login failed (user=bob, password=[REDACTED])", got.Checks["auth:checkDuration"][0].Output); diff != "" {
+		t.Errorf("output mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// Whatever the query, the answer stays small: ?exclude= names are
+// deduplicated, at most a few unknown ones are echoed (each cut short),
+// and the rest are counted.
+func TestHostileExclude(t *testing.T) {
+	insider := func(*http.Request) bool { return true }
+	_, mux := newMux(t, errDown, health.WithDetails(insider))
+	many := make([]string, 50_000)
+	for i := range many {
+		many[i] = fmt.Sprintf("no-such-check-%d", i)
+	}
+	long := strings.Repeat("x", 100_000)
+	tests := []struct {
+		name, query string
+		wantNotes   []string
+	}{
+		{"50,000 names", "exclude=" + strings.Join(many, ","), append(prefixed(many[:10]), "and 49990 more unknown checks in exclude")},
+		{"one name repeated", "exclude=" + strings.Repeat("nope,", 50_000) + "&exclude=nope", []string{"unknown check in exclude: nope"}},
+		{"known names repeated", "exclude=" + strings.Repeat("db,", 50_000), nil},
+		{"a long name", "exclude=" + long, []string{"unknown check in exclude: " + long[:64] + "…"}},
+	}
+	for _, tt := range tests {
+		for _, verbose := range []bool{false, true} {
+			t.Run(fmt.Sprint(tt.name, " verbose=", verbose), func(t *testing.T) {
+				q := tt.query
+				if verbose {
+					q += "&verbose"
+				}
+				w := serve(mux, "GET", "/readyz?"+q, nil)
+				if n := w.Body.Len(); n > 4096 {
+					t.Errorf("body of %d bytes, want at most 4096", n)
+				}
+				var notes []string
+				if verbose {
+					var got jsonBody
+					if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+						t.Fatal(err)
+					}
+					notes = got.Notes
+				} else {
+					lines := strings.Split(strings.TrimSuffix(w.Body.String(), "\n"), "\n")
+					notes = lines[1:]
+					if len(notes) == 0 {
+						notes = nil
+					}
+				}
+				if diff := cmp.Diff(tt.wantNotes, notes); diff != "" {
+					t.Errorf("notes mismatch (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+func prefixed(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = "unknown check in exclude: " + n
+	}
+	return out
+}
+
+// A check's error text, however long, is cut in the document.
+func TestLongOutputIsCut(t *testing.T) {
+	r := health.New(health.WithDetails(func(*http.Request) bool { return true }))
+	long := health.CheckFunc(func(context.Context) error { return errors.New(strings.Repeat("é", 100_000)) })
+	if err := r.Register("chatty", long, health.Every(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	start(t, r)
+	waitFor(t, r, "first run", func(s *health.Snapshot) bool { return !result(t, s, "chatty").Pending })
+	w := serve(r.Handler(health.Readiness), "GET", "/readyz?verbose", nil)
+	var got jsonBody
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Repeat("é", 512) + "…"
+	if diff := cmp.Diff(want, got.Checks["chatty:checkDuration"][0].Output); diff != "" {
 		t.Errorf("output mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -32,9 +32,10 @@ type Registry struct {
 	draining  atomic.Bool
 	drainCh   chan struct{}
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	notify *notifier
+	cancel   context.CancelFunc
+	stopWhen func() bool // releases the context.AfterFunc of Start
+	wg       sync.WaitGroup
+	notify   *notifier
 }
 
 // Option configures a [Registry].
@@ -47,6 +48,7 @@ type options struct {
 	jitter     float64
 	drainDelay time.Duration
 	drainCode  int
+	service    Service
 }
 
 // WithLogger logs one line per status change of a check, with the reason
@@ -111,6 +113,7 @@ func New(opts ...Option) *Registry {
 			jitter:     0.1,
 			drainDelay: DefaultDrainDelay,
 			drainCode:  http.StatusServiceUnavailable,
+			service:    ServiceFromBuild(),
 		},
 		drainCh: make(chan struct{}),
 	}
@@ -122,19 +125,26 @@ func New(opts ...Option) *Registry {
 	return r
 }
 
-// Register adds a check named name. Names are what probes, logs and
-// ?exclude= use: keep them short, without "/" or ",". Register fails with
-// an errorsx error: InvalidArgument for an empty or malformed name, a nil
-// checker, a non-positive interval or timeout, or no probe;
-// AlreadyExists for a duplicate name; FailedPrecondition after Start.
+// Register adds a check named name. Names are what probes, logs, gRPC
+// service names and ?exclude= use: keep them short, without "/", ",", "?",
+// ":" (it separates component and measurement in health+json keys) or
+// spaces. The names of the probes are reserved, in any case: "liveness",
+// "readiness", "startup" (gRPC service names) and "livez", "readyz",
+// "startupz", "healthz" (HTTP paths), so that a check can never answer for
+// a probe. Register fails with an errorsx error: InvalidArgument for an
+// empty, malformed or reserved name, a nil checker, a non-positive
+// interval or timeout, or no probe; AlreadyExists for a duplicate name;
+// FailedPrecondition after Start.
 func (r *Registry) Register(name string, c Checker, opts ...CheckOption) error {
 	cfg := checkConfig{sets: Readiness, interval: DefaultInterval, timeout: DefaultTimeout, critical: true}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	switch {
-	case name == "" || strings.ContainsAny(name, "/,? \t\r\n"):
-		return errorsx.InvalidArgument.New("health: check name must be non-empty, without '/', ',', '?' or spaces", "check", name)
+	case name == "" || strings.ContainsAny(name, "/,?: \t\r\n"):
+		return errorsx.InvalidArgument.New("health: check name must be non-empty, without '/', ',', '?', ':' or spaces", "check", name)
+	case reservedNames[strings.ToLower(name)]:
+		return errorsx.InvalidArgument.New("health: check name is reserved for a probe", "check", name)
 	case c == nil || isNilFunc(c):
 		return errorsx.InvalidArgument.New("health: nil checker", "check", name)
 	case cfg.interval <= 0:
@@ -158,7 +168,8 @@ func (r *Registry) Register(name string, c Checker, opts ...CheckOption) error {
 	ch.res = Result{
 		Name: name, Sets: cfg.sets, Critical: cfg.critical,
 		Interval: cfg.interval, Timeout: cfg.timeout,
-		Status: StatusFail, Pending: true,
+		Component: cfg.component,
+		Status:    StatusFail, Pending: true,
 	}
 	r.checks = append(r.checks, ch)
 	slices.SortFunc(r.checks, func(a, b *check) int { return strings.Compare(a.name, b.name) })
@@ -166,15 +177,27 @@ func (r *Registry) Register(name string, c Checker, opts ...CheckOption) error {
 	return nil
 }
 
+// reservedNames are the probes' names, which checks cannot take: gRPC's
+// service names for the probes (package grpchealth) and the HTTP paths.
+var reservedNames = map[string]bool{
+	"liveness": true, "readiness": true, "startup": true,
+	"livez": true, "readyz": true, "startupz": true, "healthz": true,
+}
+
 func isNilFunc(c Checker) bool {
-	f, ok := c.(CheckFunc)
-	return ok && f == nil
+	switch f := c.(type) {
+	case CheckFunc:
+		return f == nil
+	case MeasureFunc:
+		return f == nil
+	}
+	return false
 }
 
 // Start runs every check in the background: each one at once, then on its
-// interval. The checks stop at [Registry.Stop] or when ctx is done; ctx's
-// values reach the checks' contexts. Start fails if called twice or after
-// Stop.
+// interval. The checks stop at [Registry.Stop] or when ctx is done (which
+// counts as stopped, [Snapshot.Stopped]); ctx's values reach the checks'
+// contexts. Start fails if called twice or after Stop.
 func (r *Registry) Start(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -182,6 +205,7 @@ func (r *Registry) Start(ctx context.Context) error {
 		return errorsx.FailedPrecondition.New("health: Start called twice or after Stop")
 	}
 	r.started = true
+	r.stopWhen = context.AfterFunc(ctx, r.markStopped)
 	ctx, r.cancel = context.WithCancel(ctx)
 	r.notify.start(ctx, &r.wg)
 	for _, c := range r.checks {
@@ -193,7 +217,9 @@ func (r *Registry) Start(ctx context.Context) error {
 }
 
 // Stop stops the checks and waits, until ctx is done, for running checks
-// and listeners to return. A check that ignores its context keeps its
+// and listeners to return. At once it publishes a last snapshot, marked
+// [Snapshot.Stopped]: package grpchealth then ends its Watch streams, so
+// that a gRPC server's GracefulStop does not wait for watchers. A check that ignores its context keeps its
 // goroutine until it returns; Stop then reports it, as an
 // errorsx.DeadlineExceeded error naming the stuck checks. Stop may be
 // called more than once.
@@ -201,16 +227,26 @@ func (r *Registry) Stop(ctx context.Context) error {
 	r.mu.Lock()
 	if r.cancel != nil {
 		r.cancel()
+		r.stopWhen()
 	}
-	r.stopped = true
+	r.markStoppedLocked()
+	started := r.started
 	r.mu.Unlock()
 	r.notify.stop()
+	if !started {
+		return nil // no goroutine to wait for, whatever ctx says
+	}
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		select {
+		case <-done: // both ready: nothing is left running
+			return nil
+		default:
+		}
 		var stuck []string
 		for _, res := range r.Snapshot().results {
 			if res.Stuck {
@@ -218,6 +254,19 @@ func (r *Registry) Stop(ctx context.Context) error {
 			}
 		}
 		return errorsx.DeadlineExceeded.New("health: checks still running at stop", "stuck", strings.Join(stuck, ","))
+	}
+}
+
+func (r *Registry) markStopped() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.markStoppedLocked()
+}
+
+func (r *Registry) markStoppedLocked() {
+	if !r.stopped {
+		r.stopped = true
+		r.publishLocked()
 	}
 }
 
@@ -236,6 +285,7 @@ func (r *Registry) publishLocked() {
 		results:  make([]Result, len(r.checks)),
 		index:    make(map[string]int, len(r.checks)),
 		draining: r.draining.Load(),
+		stopped:  r.stopped,
 		started:  r.startedUp.Load(),
 		next:     make(chan struct{}),
 	}

@@ -14,6 +14,8 @@ import (
 
 var pass = health.CheckFunc(func(context.Context) error { return nil })
 
+const reserved = "health: check name is reserved for a probe"
+
 func TestRegisterErrors(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -25,8 +27,8 @@ func TestRegisterErrors(t *testing.T) {
 	}{
 		{"ok", "db", pass, nil, errorsx.Code{}, ""},
 		{"duplicate", "dup", pass, nil, errorsx.AlreadyExists, "health: duplicate check name"},
-		{"empty name", "", pass, nil, errorsx.InvalidArgument, "health: check name must be non-empty, without '/', ',', '?' or spaces"},
-		{"slash in name", "a/b", pass, nil, errorsx.InvalidArgument, "health: check name must be non-empty, without '/', ',', '?' or spaces"},
+		{"empty name", "", pass, nil, errorsx.InvalidArgument, "health: check name must be non-empty, without '/', ',', '?', ':' or spaces"},
+		{"slash in name", "a/b", pass, nil, errorsx.InvalidArgument, "health: check name must be non-empty, without '/', ',', '?', ':' or spaces"},
 		{"nil checker", "x", nil, nil, errorsx.InvalidArgument, "health: nil checker"},
 		{"nil func", "x", health.CheckFunc(nil), nil, errorsx.InvalidArgument, "health: nil checker"},
 		{"zero interval", "x", pass, []health.CheckOption{health.Every(0)}, errorsx.InvalidArgument, "health: interval must be positive"},
@@ -34,6 +36,16 @@ func TestRegisterErrors(t *testing.T) {
 		{"zero timeout", "x", pass, []health.CheckOption{health.Timeout(0)}, errorsx.InvalidArgument, "health: timeout must be positive"},
 		{"negative timeout", "x", pass, []health.CheckOption{health.Timeout(-1)}, errorsx.InvalidArgument, "health: timeout must be positive"},
 		{"no probe", "x", pass, []health.CheckOption{health.For(0)}, errorsx.InvalidArgument, "health: a check must belong to liveness, readiness or startup"},
+		// A check named after a probe would shadow it in gRPC's Check and
+		// List (service "liveness" is the liveness probe).
+		{"liveness", "liveness", pass, nil, errorsx.InvalidArgument, reserved},
+		{"readiness", "readiness", pass, nil, errorsx.InvalidArgument, reserved},
+		{"startup", "startup", pass, nil, errorsx.InvalidArgument, reserved},
+		{"probe name in other case", "Liveness", pass, nil, errorsx.InvalidArgument, reserved},
+		{"HTTP probe path", "readyz", pass, nil, errorsx.InvalidArgument, reserved},
+		{"healthz", "healthz", pass, nil, errorsx.InvalidArgument, reserved},
+		// ':' separates component and measurement in health+json keys.
+		{"colon", "db:primary", pass, nil, errorsx.InvalidArgument, "health: check name must be non-empty, without '/', ',', '?', ':' or spaces"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,4 +82,36 @@ func TestRegisterAfterStart(t *testing.T) {
 	if err := r.Start(context.Background()); errorsx.CodeOf(err) != errorsx.FailedPrecondition {
 		t.Errorf("second Start: %v, want failed_precondition", err)
 	}
+}
+
+// Stop, or the end of Start's context, publishes a last snapshot marked
+// stopped (grpchealth ends its Watch streams on it).
+func TestStoppedSnapshot(t *testing.T) {
+	t.Run("Stop", func(t *testing.T) {
+		r := health.New()
+		if err := r.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		s := r.Snapshot()
+		if s.Stopped() {
+			t.Fatal("stopped before Stop")
+		}
+		if err := r.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		<-s.Next()
+		if !r.Snapshot().Stopped() {
+			t.Error("not stopped after Stop")
+		}
+	})
+	t.Run("Start's context ends", func(t *testing.T) {
+		r := health.New()
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := r.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = r.Stop(context.Background()) })
+		cancel()
+		waitFor(t, r, "stopped", (*health.Snapshot).Stopped)
+	})
 }

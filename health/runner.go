@@ -69,7 +69,7 @@ func (r *Registry) runOnce(parent context.Context, c *check) {
 	defer cancel()
 	start := time.Now()
 	watchdog := time.AfterFunc(c.cfg.timeout+stuckGrace(c.cfg.timeout), func() { r.markStuck(c, run, start) })
-	err, panicked := call(ctx, c.checker)
+	obs, err, panicked := call(ctx, c.checker)
 	end := time.Now()
 	watchdog.Stop()
 	c.mu.Lock()
@@ -90,6 +90,7 @@ func (r *Registry) runOnce(parent context.Context, c *check) {
 	res.Runs++
 	res.Time, res.Duration = end, end.Sub(start)
 	res.Err = err
+	res.Observation = obs
 	res.Status = StatusPass
 	if err != nil {
 		res.Failures++
@@ -134,17 +135,22 @@ func failStatus(critical bool) Status {
 	return StatusWarn
 }
 
-// call runs the check, turning a panic into an error that carries the
-// panic value and the stack of the panicking goroutine.
-func call(ctx context.Context, c Checker) (err error, panicked bool) {
+// call runs the check (Measure for a [Measurer]), turning a panic into an
+// error that carries the panic value and the stack of the panicking
+// goroutine.
+func call(ctx context.Context, c Checker) (obs Observation, err error, panicked bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			// errorsx captures the stack here, inside the deferred call,
 			// where the panicking frames are still on the stack.
-			err, panicked = errorsx.Internal.New("check panicked", "panic", fmt.Sprint(v)), true
+			obs, err, panicked = Observation{}, errorsx.Internal.New("check panicked", "panic", fmt.Sprint(v)), true
 		}
 	}()
-	return c.Check(ctx), false
+	if m, ok := c.(Measurer); ok {
+		obs, err = m.Measure(ctx)
+		return obs, err, false
+	}
+	return Observation{}, c.Check(ctx), false
 }
 
 // changed logs and notifies a change of status, stuckness or pendingness.

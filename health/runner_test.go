@@ -22,14 +22,13 @@ import (
 var errDown = errors.New("connection refused")
 
 func TestFlapping(t *testing.T) {
-	var (
-		mu      sync.Mutex
-		changes []string
-	)
+	changes := make(chan string, 64)
 	r := health.New(health.WithListener(func(c health.Change) {
-		mu.Lock()
-		changes = append(changes, c.From.String()+">"+c.To.String())
-		mu.Unlock()
+		select {
+		case changes <- c.From.String() + ">" + c.To.String():
+		default:
+			t.Error("more changes than the test expects")
+		}
 	}))
 	sw := newSwitchable(nil)
 	if err := r.Register("dep", sw, health.Every(2*time.Millisecond)); err != nil {
@@ -50,20 +49,20 @@ func TestFlapping(t *testing.T) {
 			t.Errorf("step %d: readiness %v, want %v", i, got, want)
 		}
 	}
-	// Listeners run on their own goroutine: wait for the last change.
+	// Listeners run on their own goroutine: wait for each change.
 	want := []string{"unknown>pass", "pass>fail", "fail>pass", "pass>fail", "fail>pass"}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		mu.Lock()
-		got := append([]string(nil), changes...)
-		mu.Unlock()
-		if len(got) >= len(want) || time.Now().After(deadline) {
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("changes mismatch (-want +got):\n%s", diff)
-			}
-			break
+	var got []string
+	timeout := time.After(10 * time.Second)
+	for len(got) < len(want) {
+		select {
+		case c := <-changes:
+			got = append(got, c)
+		case <-timeout:
+			t.Fatalf("after 10s, changes %v, want %v", got, want)
 		}
-		time.Sleep(time.Millisecond)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes mismatch (-want +got):\n%s", diff)
 	}
 	res := result(t, r.Snapshot(), "dep")
 	if res.Failures == 0 || res.Runs <= res.Failures {

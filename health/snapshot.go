@@ -13,6 +13,8 @@ type Result struct {
 	Critical bool
 	Interval time.Duration
 	Timeout  time.Duration
+	// Component is what [Describe] said of the check.
+	Component Component
 
 	// Status is pass, or fail when the last run failed, or warn when a
 	// non-critical check failed. A check that has not finished a run yet is
@@ -27,6 +29,8 @@ type Result struct {
 	// Time is when the last run ended; Duration is how long it took.
 	Time     time.Time
 	Duration time.Duration
+	// Observation is what the last run measured, for a [Measurer].
+	Observation Observation
 
 	// Counters since Start: finished runs, failed runs, runs that outlived
 	// their timeout, runs that panicked, and runs found stuck.
@@ -53,6 +57,7 @@ type Snapshot struct {
 	index    map[string]int
 	views    [numViews]Status
 	draining bool
+	stopped  bool
 	started  bool // startup has passed, once and for all
 	next     chan struct{}
 }
@@ -93,6 +98,11 @@ func (s *Snapshot) Result(name string) (Result, bool) {
 // Draining reports whether [Registry.MarkDraining] has been called: from
 // then on readiness fails.
 func (s *Snapshot) Draining() bool { return s.draining }
+
+// Stopped reports whether the registry has stopped ([Registry.Stop], or
+// the context given to [Registry.Start] ended): no check runs any more and
+// this is the last snapshot.
+func (s *Snapshot) Stopped() bool { return s.stopped }
 
 // Next returns a channel that is closed when a newer snapshot is published.
 func (s *Snapshot) Next() <-chan struct{} { return s.next }

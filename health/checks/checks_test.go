@@ -38,11 +38,11 @@ func outcomeOf(err error) outcome {
 	return outcome{errorsx.CodeOf(err).String(), msg}
 }
 
-func run(t *testing.T, c health.CheckFunc) outcome {
+func run(t *testing.T, c health.Checker) outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return outcomeOf(c(ctx))
+	return outcomeOf(c.Check(ctx))
 }
 
 func TestTCPDial(t *testing.T) {
@@ -188,7 +188,7 @@ func TestSQLPing(t *testing.T) {
 func TestThresholds(t *testing.T) {
 	tests := []struct {
 		name  string
-		check health.CheckFunc
+		check health.Checker
 		want  outcome
 	}{
 		{"goroutines under", checks.Goroutines(1 << 20), outcome{}},
@@ -203,6 +203,43 @@ func TestThresholds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if diff := cmp.Diff(tt.want, run(t, tt.check)); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The checkers report what they measure, for health+json's observedValue
+// and observedUnit.
+func TestObservations(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	client := srv.Client()
+	t.Cleanup(client.CloseIdleConnections)
+	tests := []struct {
+		name        string
+		check       health.Measurer
+		measurement string
+		unit        string
+		min         float64 // the value is at least this
+	}{
+		{"goroutines", checks.Goroutines(1 << 20), "count", "goroutines", 1},
+		{"goroutines over", checks.Goroutines(0), "count", "goroutines", 1},
+		{"heap", checks.HeapBytes(1 << 60), "size", "bytes", 1},
+		{"disk", checks.DiskFree(t.TempDir(), 1), "free", "bytes", 1},
+		{"disk short", checks.DiskFree(t.TempDir(), 1<<62), "free", "bytes", 1},
+		{"http", checks.HTTPGet(client, srv.URL), "responseTime", "ms", 0},
+		{"http wrong status", checks.HTTPGet(client, srv.URL, 204), "responseTime", "ms", 0},
+		{"tcp", checks.TCPDial(nil, srv.Listener.Addr().String()), "responseTime", "ms", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obs, _ := tt.check.Measure(context.Background())
+			got := [2]string{obs.Measurement, obs.Unit}
+			if diff := cmp.Diff([2]string{tt.measurement, tt.unit}, got); diff != "" {
+				t.Errorf("measurement and unit mismatch (-want +got):\n%s", diff)
+			}
+			if obs.Value < tt.min {
+				t.Errorf("value %v, want at least %v", obs.Value, tt.min)
 			}
 		})
 	}

@@ -84,22 +84,29 @@ func (s *Server) List(context.Context, *healthpb.HealthListRequest) (*healthpb.H
 	return out, nil
 }
 
-// Watch sends the status of req's service now and after each change. When
-// the registry drains it sends NOT_SERVING for readiness and ends the
-// stream with UNAVAILABLE.
+// Watch sends the status of req's service now and after each change.
+// While the registry drains, readiness is NOT_SERVING and the stream stays
+// open: grpc-go's client-side health checking re-opens Watch at once after
+// a stream that sent a message, so ending streams during the drain delay
+// would make every client re-open Watch thousands of times a second. When
+// the registry stops ([health.Registry.Stop], which [health.Registry.Drain]
+// calls at its end) the stream ends with UNAVAILABLE, so that the gRPC
+// server's GracefulStop, called after, does not wait for watchers; a Watch
+// opened after that ends at once without a message, which makes a client
+// back off.
 func (s *Server) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStreamingServer[healthpb.HealthCheckResponse]) error {
 	service := req.GetService()
 	last := healthpb.HealthCheckResponse_ServingStatus(-1)
 	for {
 		snap := s.reg.Snapshot()
+		if snap.Stopped() {
+			return status.Error(codes.Unavailable, "health: stopped, the server is shutting down")
+		}
 		if st := servingStatus(snap, service); st != last {
 			if err := stream.Send(&healthpb.HealthCheckResponse{Status: st}); err != nil {
 				return err
 			}
 			last = st
-		}
-		if snap.Draining() {
-			return status.Error(codes.Unavailable, "draining")
 		}
 		select {
 		case <-stream.Context().Done():

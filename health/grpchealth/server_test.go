@@ -65,7 +65,7 @@ func setup(t *testing.T) (*health.Registry, *atomic.Bool, healthpb.HealthClient)
 }
 
 func TestCheck(t *testing.T) {
-	_, dbDown, client := setup(t)
+	r, dbDown, client := setup(t)
 	ctx := context.Background()
 	check := func(service string) string {
 		resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{Service: service})
@@ -98,41 +98,66 @@ func TestCheck(t *testing.T) {
 	}
 
 	dbDown.Store(true)
-	deadline := time.Now().Add(10 * time.Second)
-	for check("") != "NOT_SERVING" && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	timeout := time.After(10 * time.Second)
+	for s := r.Snapshot(); s.Status(health.Readiness) != health.StatusFail; s = r.Snapshot() {
+		select {
+		case <-s.Next():
+		case <-timeout:
+			t.Fatal("readiness still passing 10s after db failed")
+		}
 	}
 	if diff := cmp.Diff([]string{"NOT_SERVING", "NOT_SERVING", "SERVING"}, []string{check(""), check("db"), check("liveness")}); diff != "" {
 		t.Errorf("after failure mismatch (-want +got):\n%s", diff)
 	}
 }
 
-func TestWatchEndsOnDrain(t *testing.T) {
+// While the registry drains, Watch streams say NOT_SERVING for readiness
+// and stay open (a check's stream keeps reporting the check); they end,
+// with UNAVAILABLE, when the registry stops, and a Watch opened after that
+// ends at once without a message, so that a client backs off.
+func TestWatchDuringDrain(t *testing.T) {
 	r, dbDown, client := setup(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	stream, err := client.Watch(ctx, &healthpb.HealthCheckRequest{})
-	if err != nil {
+	watch := func(service string) func() string {
+		stream, err := client.Watch(ctx, &healthpb.HealthCheckRequest{Service: service})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return func() string {
+			resp, err := stream.Recv()
+			if err != nil {
+				return status.Code(err).String()
+			}
+			return resp.GetStatus().String()
+		}
+	}
+	ready, db := watch(""), watch("db")
+	var got []string
+	got = append(got, ready(), db())
+	dbDown.Store(true)
+	got = append(got, ready(), db())
+	dbDown.Store(false)
+	got = append(got, ready(), db())
+	r.MarkDraining()
+	got = append(got, ready())
+	dbDown.Store(true) // the db stream is still open and reports it
+	got = append(got, db())
+	if err := r.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	recv := func() {
-		resp, err := stream.Recv()
-		if err != nil {
-			got = append(got, status.Code(err).String())
-			return
-		}
-		got = append(got, resp.GetStatus().String())
+	got = append(got, ready(), db())
+	late := watch("")
+	got = append(got, late())
+	want := []string{
+		"SERVING", "SERVING",
+		"NOT_SERVING", "NOT_SERVING",
+		"SERVING", "SERVING",
+		"NOT_SERVING",                                          // draining
+		"NOT_SERVING",                                          // db failed while draining
+		codes.Unavailable.String(), codes.Unavailable.String(), // Stop
+		codes.Unavailable.String(), // opened after Stop
 	}
-	recv()
-	dbDown.Store(true)
-	recv()
-	dbDown.Store(false)
-	recv()
-	r.MarkDraining()
-	recv()
-	recv()
-	want := []string{"SERVING", "NOT_SERVING", "SERVING", "NOT_SERVING", codes.Unavailable.String()}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Watch mismatch (-want +got):\n%s", diff)
 	}
