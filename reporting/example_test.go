@@ -9,21 +9,23 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/supportkit/supportkit/errorsx"
 	"github.com/supportkit/supportkit/reporting"
+	"github.com/supportkit/supportkit/reporting/outbox"
 )
 
 // outboxEvents prints the exceptions of the events in an outbox.
 func outboxEvents(dir string) {
-	ob, _ := reporting.OpenOutbox(dir, 1<<20)
-	entries, _ := ob.List()
-	for _, e := range entries {
-		data, _ := os.ReadFile(filepath.Join(dir, e.Name))
-		env, _ := reporting.ParseEnvelope(data)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.envelope"))
+	sort.Strings(files)
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		env, _ := outbox.Parse(data)
 		evs, _ := env.Events()
 		for _, ev := range evs {
 			for _, x := range ev.Exception {

@@ -65,24 +65,12 @@ func (r *Reporter) Go(ctx context.Context, fn func(ctx context.Context), opts ..
 	}()
 }
 
-// persist builds and delivers a job on the caller's goroutine, writing it
-// to the outbox rather than trying the network: the process is about to
-// end.
+// persist builds and keeps a job on the caller's goroutine: the process is
+// about to end, so the event is written to the outbox (never sent from
+// here) before persist returns, and the next start delivers it.
 func (r *Reporter) persist(j *job) {
 	r.captured.Add(1)
-	ev := r.process(r.build(j), j.scope, j.hint())
-	if ev == nil {
-		return
+	if ev := r.process(r.build(j), j.scope, j.hint()); ev != nil {
+		r.keep(ev)
 	}
-	if r.cfg.transport != nil {
-		r.cfg.transport.SendEvent(ev)
-		r.sent.Add(1)
-		return
-	}
-	env, err := EncodeEvent(ev)
-	if err != nil {
-		r.failed.Add(1)
-		return
-	}
-	r.toOutbox(string(ev.EventID), env)
 }

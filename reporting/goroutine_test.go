@@ -73,26 +73,11 @@ func TestGoRePanic(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "panic: background failure") {
 		t.Fatalf("child: %v; want it to crash with the panic; output:\n%s", err, out)
 	}
-	ob, err := reporting.OpenOutbox(dir, 1<<20)
-	if err != nil {
-		t.Fatal(err)
+	evs := outboxEventsOf(t, dir)
+	if len(evs) != 1 {
+		t.Fatalf("outbox holds %d events, want 1", len(evs))
 	}
-	entries, _ := ob.List()
-	if len(entries) != 1 {
-		t.Fatalf("outbox holds %d envelopes, want 1", len(entries))
-	}
-	var value string
-	_, _ = ob.Replay(func(_ string, data []byte) error {
-		env, err := reporting.ParseEnvelope(data)
-		if err != nil {
-			return err
-		}
-		evs, err := env.Events()
-		if err == nil && len(evs) == 1 {
-			value = evs[0].Exception[0].Value
-		}
-		return nil
-	})
+	value := evs[0].Exception[0].Value
 	if value != "background failure" {
 		t.Errorf("outbox event value = %q, want the panic's", value)
 	}

@@ -1,11 +1,14 @@
 package reporting
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/getsentry/sentry-go"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/supportkit/supportkit/errorsx"
 )
 
 // Option configures [Setup].
@@ -26,6 +29,12 @@ type config struct {
 	retryMin, retryMax          time.Duration
 	breadcrumbLevel, eventLevel zapcore.Level
 	serverName                  string
+	errs                        []error // out-of-range values, reported by Setup
+}
+
+// bad records an option's out-of-range value for Setup to report.
+func (c *config) bad(option string, value any, want string) {
+	c.errs = append(c.errs, errorsx.InvalidArgument.Errorf("reporting: %s(%v): %s", option, value, want))
 }
 
 // WithDSN sets the Sentry DSN, overriding SENTRY_DSN. An empty DSN means
@@ -43,23 +52,35 @@ func WithRelease(release string) Option { return func(c *config) { c.release = &
 // name.
 func WithServerName(name string) Option { return func(c *config) { c.serverName = name } }
 
-// WithOutbox sets the outbox directory, where events are kept as envelope
-// files when there is no DSN or when Sentry cannot be reached, and its
-// size bound in bytes (0 keeps the default, 16 MiB). Without this option
-// the outbox is os.UserCacheDir()/supportkit/outbox.
+// WithOutbox sets the outbox directory, where every event is kept as an
+// envelope file until Sentry has accepted it, and its size bound in bytes
+// (0 keeps the default, 16 MiB; negative is an error). An empty dir keeps
+// the default: os.UserCacheDir()/supportkit/outbox/<executable name>, one
+// directory per service, so that services on one host never send each
+// other's events.
 func WithOutbox(dir string, maxBytes int64) Option {
 	return func(c *config) {
 		c.outboxDir = dir
-		if maxBytes > 0 {
+		switch {
+		case maxBytes < 0:
+			c.bad("WithOutbox", maxBytes, "the size bound must be 0 (default) or positive")
+		case maxBytes > 0:
 			c.outboxMaxBytes = maxBytes
 		}
 	}
 }
 
 // WithLogger sets the logger the reporter writes its own few lines to
-// (set-up, outbox summary, delivery trouble). The default is a no-op
-// logger.
-func WithLogger(log *zap.Logger) Option { return func(c *config) { c.logger = log } }
+// (set-up, outbox summary, delivery trouble). Nil, like the default,
+// means no log output.
+func WithLogger(log *zap.Logger) Option {
+	return func(c *config) {
+		if log == nil {
+			log = zap.NewNop()
+		}
+		c.logger = log
+	}
+}
 
 // WithScrubbing replaces the default scrubbing rules ([DefaultScrubbing]).
 func WithScrubbing(s Scrubbing) Option { return func(c *config) { c.scrub = s } }
@@ -76,26 +97,72 @@ func WithBeforeSend(fn func(*sentry.Event, *sentry.EventHint) *sentry.Event) Opt
 func WithTransport(t sentry.Transport) Option { return func(c *config) { c.transport = t } }
 
 // WithStormLimit sets the token bucket applied to each fingerprint: burst
-// events at once, then perSecond events a second (defaults 10 and 1).
-// Occurrences beyond it are counted and the count is attached to the next
-// event of the same fingerprint.
+// events at once, then perSecond events a second (defaults 10 and 1; a
+// zero keeps the default, a negative value or NaN is an error). Occurrences beyond it are counted and the
+// count is attached to the next event of the same fingerprint.
 func WithStormLimit(perSecond float64, burst int) Option {
-	return func(c *config) { c.stormRate, c.stormBurst = perSecond, burst }
+	return func(c *config) {
+		if perSecond < 0 || perSecond != perSecond || burst < 0 {
+			c.bad("WithStormLimit", fmt.Sprintf("%v, %d", perSecond, burst), "rate and burst must be 0 (default) or positive")
+			return
+		}
+		if perSecond > 0 {
+			c.stormRate = perSecond
+		}
+		if burst > 0 {
+			c.stormBurst = burst
+		}
+	}
 }
 
-// WithQueueSize bounds the events waiting to be built and delivered
-// (default 1000); when full, the oldest is dropped and counted.
-func WithQueueSize(n int) Option { return func(c *config) { c.queueSize = n } }
+// WithQueueSize bounds the events waiting to be built and written (default
+// 1000; 0 keeps the default, negative is an error); when full, the oldest
+// is dropped and counted.
+func WithQueueSize(n int) Option {
+	return func(c *config) {
+		switch {
+		case n < 0:
+			c.bad("WithQueueSize", n, "must be 0 (default) or positive")
+		case n > 0:
+			c.queueSize = n
+		}
+	}
+}
 
 // WithRetry sets the backoff between attempts to deliver the outbox to
-// Sentry: it starts at min and doubles up to max (defaults 1s and 1m).
-// Rate limits announced by Sentry are honoured on top of it.
+// Sentry: it starts at min and doubles up to max (defaults 1s and 1m; a
+// zero keeps that default; negative, or max below min, is an error). Rate
+// limits announced by Sentry are honoured on top of it.
 func WithRetry(min, max time.Duration) Option {
-	return func(c *config) { c.retryMin, c.retryMax = min, max }
+	return func(c *config) {
+		if min < 0 || max < 0 {
+			c.bad("WithRetry", fmt.Sprintf("%s, %s", min, max), "durations must be 0 (default) or positive")
+			return
+		}
+		if min > 0 {
+			c.retryMin = min
+		}
+		if max > 0 {
+			c.retryMax = max
+		}
+		if c.retryMax < c.retryMin {
+			c.bad("WithRetry", fmt.Sprintf("%s, %s", min, max), "max must not be below min")
+		}
+	}
 }
 
-// WithSendTimeout bounds one HTTP request to Sentry (default 10s).
-func WithSendTimeout(d time.Duration) Option { return func(c *config) { c.sendTimeout = d } }
+// WithSendTimeout bounds one HTTP request to Sentry (default 10s; 0 keeps
+// it, negative is an error).
+func WithSendTimeout(d time.Duration) Option {
+	return func(c *config) {
+		switch {
+		case d < 0:
+			c.bad("WithSendTimeout", d, "must be 0 (default) or positive")
+		case d > 0:
+			c.sendTimeout = d
+		}
+	}
+}
 
 // WithLogLevels sets the zap levels at and above which log entries become
 // breadcrumbs (default info) and events (default error); see

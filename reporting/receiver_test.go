@@ -3,6 +3,7 @@ package reporting_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/getsentry/sentry-go"
 
 	"github.com/supportkit/supportkit/reporting"
+	"github.com/supportkit/supportkit/reporting/outbox"
 )
 
 // receiver is a Sentry-side envelope endpoint for tests: it listens on
@@ -27,8 +29,11 @@ type receiver struct {
 	srv      *http.Server
 	requests int
 	events   []*sentry.Event
+	projects []string    // the project of each event
+	sentAt   []time.Time // the envelope's sent_at of each event
 	status   int
 	header   http.Header
+	decide   func(body []byte) int // when set, the status for each request
 }
 
 func newReceiver(t testing.TB) *receiver {
@@ -44,8 +49,24 @@ func newReceiver(t testing.TB) *receiver {
 	return rv
 }
 
-// DSN is the DSN that points at the receiver, up or down.
-func (rv *receiver) DSN() string { return "http://public@" + rv.addr + "/1" }
+// DSN is the DSN that points at the receiver's project 1, up or down.
+func (rv *receiver) DSN() string { return rv.projectDSN("1") }
+
+// projectDSN is the DSN of one of the receiver's projects.
+func (rv *receiver) projectDSN(project string) string {
+	return "http://public@" + rv.addr + "/" + project
+}
+
+// byProject returns the IDs of the events received, by project.
+func (rv *receiver) byProject() map[string][]string {
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	out := map[string][]string{}
+	for i, ev := range rv.events {
+		out[rv.projects[i]] = append(out[rv.projects[i]], string(ev.EventID))
+	}
+	return out
+}
 
 func (rv *receiver) start() {
 	rv.t.Helper()
@@ -89,7 +110,8 @@ func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rv.mu.Lock()
 	defer rv.mu.Unlock()
 	rv.requests++
-	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/api/1/envelope") ||
+	project, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/api/"), "/")
+	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/envelope/") ||
 		!strings.Contains(r.Header.Get("X-Sentry-Auth"), "sentry_key=public") {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
@@ -97,11 +119,15 @@ func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, vs := range rv.header {
 		w.Header()[k] = vs
 	}
-	if rv.status != http.StatusOK {
-		w.WriteHeader(rv.status)
+	status := rv.status
+	if rv.decide != nil {
+		status = rv.decide(body)
+	}
+	if status != http.StatusOK {
+		w.WriteHeader(status)
 		return
 	}
-	env, err := reporting.ParseEnvelope(body)
+	env, err := outbox.Parse(body)
 	if err != nil {
 		rv.t.Errorf("receiver: %v", err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -110,6 +136,11 @@ func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	evs, err := env.Events()
 	if err != nil {
 		rv.t.Errorf("receiver: %v", err)
+	}
+	sentAt, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(env.Header["sent_at"]))
+	for range evs {
+		rv.projects = append(rv.projects, project)
+		rv.sentAt = append(rv.sentAt, sentAt)
 	}
 	rv.events = append(rv.events, evs...)
 	_, _ = io.WriteString(w, `{"id":"`+env.EventID()+`"}`)

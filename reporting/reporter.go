@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -15,13 +14,16 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/reporting/internal/delivery"
+	"github.com/supportkit/supportkit/reporting/outbox"
 )
 
 // Reporter turns panics, errors and error logs into Sentry events and
-// delivers them: to Sentry when a DSN is set, to the outbox otherwise or
-// when Sentry cannot be reached. Make one with [Setup] at the start of
-// main and call [Reporter.Shutdown] at the end. All methods are safe for
-// concurrent use.
+// keeps them until Sentry has them: each event is written to the outbox
+// (or, when the outbox cannot take it, a bounded memory buffer) before any
+// network attempt, and a separate goroutine delivers the outbox to the
+// project of the DSN. Make one with [Setup] at the start of main and call
+// [Reporter.Shutdown] at the end. All methods are safe for concurrent use.
 type Reporter struct {
 	cfg         config
 	dsn         string
@@ -31,8 +33,8 @@ type Reporter struct {
 	client      *sentry.Client
 	hub         *sentry.Hub // the base hub; requests and goroutines clone it
 	scrub       *scrubber
-	outbox      *Outbox // nil with WithTransport
-	sender      *sender // nil without a DSN
+	outbox      *outbox.Outbox     // nil with WithTransport, or when it could not be opened
+	pipe        *delivery.Pipeline // nil with WithTransport
 	storm       *storm
 	queue       *queue
 	recent      recent
@@ -42,18 +44,11 @@ type Reporter struct {
 	flushReq chan chan struct{}
 	stop     chan struct{}
 	done     chan struct{}
-	sendCtx  context.Context
-	cancel   context.CancelFunc
 	shutOnce sync.Once
 
-	pending atomic.Bool // the outbox holds envelopes to send to Sentry
-	closed  atomic.Bool // Shutdown has begun: new events are dropped
-	// Owned by the worker goroutine.
-	backoff      time.Duration
-	nextAttempt  time.Time // backoff after a failure
-	limitedUntil time.Time // Sentry's rate limit: even Flush waits for it
+	closed atomic.Bool // Shutdown has begun: new events are dropped
 
-	captured, sent, failed, outboxed, replayed atomic.Int64
+	captured, sent, failed atomic.Int64
 }
 
 // Stats are the reporter's counters since [Setup].
@@ -62,18 +57,33 @@ type Stats struct {
 	Captured int64
 	// Suppressed counts occurrences held back by storm control.
 	Suppressed int64
-	// Dropped counts events dropped because the queue was full (the
-	// oldest go first).
+	// Dropped counts events lost: the queue was full (the oldest go
+	// first), the event came after Shutdown, or it could be kept
+	// nowhere (no outbox and no DSN, or the memory buffer overflowed).
 	Dropped int64
 	// Sent counts events delivered to Sentry (or to the transport given
-	// with WithTransport), outbox replays included.
+	// with WithTransport).
 	Sent int64
-	// Outboxed counts events written to the outbox; Replayed those later
-	// sent from it; Evicted those removed to keep it in its bound.
-	Outboxed, Replayed, Evicted int64
-	// Failed counts events that could not be encoded, written or were
-	// rejected by Sentry as invalid.
+	// Outboxed counts events written to the outbox; Evicted those removed
+	// to keep it in its bound.
+	Outboxed, Evicted int64
+	// Buffered counts events kept in memory because the outbox could not
+	// take them.
+	Buffered int64
+	// Rejected counts events Sentry refused as invalid (400, or 413 even
+	// once made smaller); they are kept in the outbox's rejected/ area.
+	Rejected int64
+	// Shrunk counts events cut down to fit Sentry's size limits.
+	Shrunk int64
+	// DeliveryFailures counts attempts to send that failed and will be
+	// retried (network, 5xx, 429, 401, 403, 404).
+	DeliveryFailures int64
+	// Failed counts events that could not be encoded.
 	Failed int64
+	// OutboxFiles and OutboxBytes are what the outbox holds now, as far
+	// as this process knows.
+	OutboxFiles int
+	OutboxBytes int64
 }
 
 // Stats returns the reporter's counters.
@@ -83,12 +93,17 @@ func (r *Reporter) Stats() Stats {
 		Suppressed: r.storm.suppressedTotal(),
 		Dropped:    r.queue.droppedTotal(),
 		Sent:       r.sent.Load(),
-		Outboxed:   r.outboxed.Load(),
-		Replayed:   r.replayed.Load(),
 		Failed:     r.failed.Load(),
 	}
+	if r.pipe != nil {
+		p := r.pipe.Stats()
+		s.Sent += p.Sent
+		s.Outboxed, s.Buffered, s.Rejected, s.Shrunk, s.DeliveryFailures = p.Outboxed, p.Buffered, p.Rejected, p.Shrunk, p.Failures
+		s.Dropped += p.Dropped
+	}
 	if r.outbox != nil {
-		s.Evicted = r.outbox.Stats().Evicted
+		o := r.outbox.Stats()
+		s.Evicted, s.OutboxFiles, s.OutboxBytes = o.Evicted, o.Files, o.Bytes
 	}
 	return s
 }
@@ -99,13 +114,21 @@ func (r *Reporter) Stats() Stats {
 // binary's build information, the main module's version, "unknown"; it is
 // always set, so that sentry-go never runs git to guess one.
 //
-// Without a DSN, events are written to the outbox ([WithOutbox]). A
-// malformed DSN or an outbox directory that cannot be written is an
-// error. Setup starts one goroutine, which [Reporter.Shutdown] stops.
+// Options are checked first: an out-of-range value is an error naming the
+// option. A malformed DSN is an error too. The outbox never is: when its
+// directory cannot be used (a read-only file system), Setup logs one
+// warning and the reporter keeps events in a bounded memory buffer instead
+// (with a DSN) or counts what it drops (without one). Setup starts two
+// goroutines, which [Reporter.Shutdown] stops.
 func Setup(opts ...Option) (*Reporter, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if err := errors.Join(cfg.errs...); err != nil {
+		return nil, err
 	}
 	r := &Reporter{cfg: cfg, log: cfg.logger, scrub: newScrubber(cfg.scrub)}
 	r.dsn = valueOrEnv(cfg.dsn, "SENTRY_DSN")
@@ -119,30 +142,31 @@ func Setup(opts ...Option) (*Reporter, error) {
 		r.serverName, _ = os.Hostname()
 	}
 	if r.dsn != "" && cfg.transport == nil {
-		dsn, err := sentry.NewDsn(r.dsn)
-		if err != nil {
+		if _, err := sentry.NewDsn(r.dsn); err != nil {
 			// The DSN holds a key: say what is wrong, not what it is.
-			return nil, errorsx.InvalidArgument.Wrap(err, "reporting: malformed Sentry DSN (SENTRY_DSN or WithDSN)")
+			return nil, errorsx.InvalidArgument.New("reporting: malformed Sentry DSN (SENTRY_DSN or WithDSN)")
 		}
-		r.sender = newSender(dsn, cfg.sendTimeout)
+		if _, err := outbox.Destination(r.dsn); err != nil {
+			return nil, errorsx.InvalidArgument.New("reporting: Sentry DSN without a project (SENTRY_DSN or WithDSN)")
+		}
 	}
 	if cfg.transport == nil {
-		dir := cfg.outboxDir
-		if dir == "" {
-			cache, err := os.UserCacheDir()
-			if err != nil {
-				return nil, errorsx.FailedPrecondition.Wrap(err, "reporting: no outbox directory: set one with WithOutbox")
-			}
-			dir = filepath.Join(cache, "supportkit", "outbox")
-		}
-		ob, err := OpenOutbox(dir, cfg.outboxMaxBytes)
+		r.outbox = r.openOutbox()
+		pipe, err := delivery.New(delivery.Config{
+			DSN:         r.dsn,
+			Outbox:      r.outbox,
+			SendTimeout: cfg.sendTimeout,
+			RetryMin:    cfg.retryMin,
+			RetryMax:    cfg.retryMax,
+			Logger:      r.log,
+		})
 		if err != nil {
-			return nil, errorsx.FailedPrecondition.Wrap(err, "")
+			if r.outbox != nil {
+				_ = r.outbox.Close()
+			}
+			return nil, errorsx.InvalidArgument.Wrap(err, "reporting")
 		}
-		r.outbox = ob
-	}
-	if cfg.queueSize <= 0 {
-		cfg.queueSize = 1
+		r.pipe = pipe
 	}
 	r.storm = newStorm(cfg.stormRate, cfg.stormBurst)
 	r.queue = newQueue(cfg.queueSize)
@@ -157,7 +181,8 @@ func Setup(opts ...Option) (*Reporter, error) {
 		SampleRate:           1,
 	})
 	if err != nil {
-		return nil, errorsx.InvalidArgument.Wrap(err, "reporting: sentry client")
+		r.closeDelivery(context.Background())
+		return nil, errorsx.InvalidArgument.New("reporting: sentry client cannot be made from these options")
 	}
 	r.client = client
 	r.hub = sentry.NewHub(client, sentry.NewScope())
@@ -165,20 +190,40 @@ func Setup(opts ...Option) (*Reporter, error) {
 	r.flushReq = make(chan chan struct{})
 	r.stop = make(chan struct{})
 	r.done = make(chan struct{})
-	r.sendCtx, r.cancel = context.WithCancel(context.Background())
-	r.backoff = cfg.retryMin
-	if r.sender != nil && r.outbox != nil {
-		if entries, _ := r.outbox.List(); len(entries) > 0 {
-			r.pending.Store(true) // left by an earlier process: send now
-		}
-	}
 	r.log.Info("reporting set up",
-		zap.Bool("sentry", r.sender != nil),
+		zap.Bool("sentry", r.dsn != "" && cfg.transport == nil),
 		zap.String("outbox", r.OutboxDir()),
 		zap.String("release", r.release),
 		zap.String("environment", r.environment))
 	go r.run()
 	return r, nil
+}
+
+// openOutbox opens the configured or default outbox, or says in one
+// warning why there is none.
+func (r *Reporter) openOutbox() *outbox.Outbox {
+	dir := r.cfg.outboxDir
+	if dir == "" {
+		d, err := outbox.DefaultDir("")
+		if err != nil {
+			r.log.Warn("reporting: no outbox: "+r.withoutOutbox(), zap.Error(err))
+			return nil
+		}
+		dir = d
+	}
+	ob, err := outbox.Open(dir, outbox.Options{MaxBytes: r.cfg.outboxMaxBytes})
+	if err != nil {
+		r.log.Warn("reporting: the outbox cannot be used: "+r.withoutOutbox(), zap.String("outbox", dir), zap.Error(err))
+		return nil
+	}
+	return ob
+}
+
+func (r *Reporter) withoutOutbox() string {
+	if r.dsn != "" {
+		return "events wait for Sentry in a bounded memory buffer, and are lost if the process dies"
+	}
+	return "without a DSN events cannot be kept, and are counted as dropped"
 }
 
 func valueOrEnv(v *string, env string) string {
@@ -208,8 +253,9 @@ func buildRelease() string {
 // Release returns the release events are tagged with.
 func (r *Reporter) Release() string { return r.release }
 
-// OutboxDir returns the outbox directory, or "" when events go to a
-// transport given with [WithTransport].
+// OutboxDir returns the outbox directory, or "" when there is none (events
+// go to a transport given with [WithTransport], or the outbox could not be
+// opened).
 func (r *Reporter) OutboxDir() string {
 	if r.outbox == nil {
 		return ""
@@ -221,9 +267,10 @@ func (r *Reporter) OutboxDir() string {
 // of it; use it directly only outside of any request.
 func (r *Reporter) Hub() *sentry.Hub { return r.hub }
 
-// Flush waits until every event captured before the call has been
-// delivered or written to the outbox, and, with a DSN, tries once more to
-// send the outbox. It returns ctx's error if ctx ends first.
+// Flush waits until every event captured before the call has been written
+// to the outbox (or handed to the transport), then makes one attempt to
+// deliver the outbox, ignoring the backoff but not Sentry's rate limits. It
+// returns ctx's error if ctx ends first.
 func (r *Reporter) Flush(ctx context.Context) error {
 	done := make(chan struct{})
 	select {
@@ -235,79 +282,94 @@ func (r *Reporter) Flush(ctx context.Context) error {
 	}
 	select {
 	case <-done:
-		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("reporting: flush: %w", ctx.Err())
 	}
+	if r.pipe != nil {
+		if err := r.pipe.Flush(ctx); err != nil {
+			return fmt.Errorf("reporting: flush: %w", err)
+		}
+	}
+	return nil
 }
 
-// Shutdown flushes (see [Reporter.Flush]) within ctx's deadline, then
-// stops the reporter's goroutine and connections. Events that could not be
-// delivered stay in the outbox and are sent by the next process. It logs
-// one line summarising the outbox. Events captured after Shutdown are
-// dropped (and counted in Stats.Dropped). Calling it again does nothing.
+// Shutdown stops taking events, writes those still queued to the outbox,
+// makes a last attempt to deliver, and returns by ctx's deadline whatever
+// happens on the network: what is undelivered stays in the outbox for the
+// next start. It logs one line summarising the outbox. Events captured
+// after Shutdown are dropped (and counted in Stats.Dropped). Calling it
+// again does nothing.
 func (r *Reporter) Shutdown(ctx context.Context) error {
 	var err error
 	r.shutOnce.Do(func() {
-		err = r.Flush(ctx)
 		r.closed.Store(true)
-		r.cancel() // abort a send still in flight
 		close(r.stop)
-		<-r.done
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			// Building and writing events is local work; if even that
+			// does not finish in time, say so and let it end on its own.
+			err = fmt.Errorf("reporting: shutdown: events still being written to the outbox: %w", ctx.Err())
+		}
+		for { // captured while Shutdown began: nobody will build them now
+			if _, ok := r.queue.pop(); !ok {
+				break
+			}
+			r.queue.dropOne()
+		}
 		r.client.Close()
-		if r.sender != nil {
-			r.sender.transport.CloseIdleConnections()
+		if e := r.closeDelivery(ctx); err == nil && e != nil {
+			err = fmt.Errorf("reporting: shutdown: undelivered events stay in the outbox: %w", e)
 		}
 		r.summarise()
 	})
 	return err
 }
 
+func (r *Reporter) closeDelivery(ctx context.Context) error {
+	var err error
+	if r.pipe != nil {
+		err = r.pipe.Shutdown(ctx)
+	}
+	if r.outbox != nil {
+		_ = r.outbox.Close()
+	}
+	return err
+}
+
 // summarise writes the one line that tells where undelivered events are.
 func (r *Reporter) summarise() {
-	if r.outbox == nil {
+	if r.pipe == nil {
 		return
 	}
-	entries, _ := r.outbox.List()
-	var size int64
-	for _, e := range entries {
-		size += e.Size
-	}
 	st := r.Stats()
-	if st.Outboxed == 0 && len(entries) == 0 {
+	if st.Outboxed == 0 && st.OutboxFiles == 0 && st.Dropped == 0 && st.Buffered == 0 {
 		return
 	}
 	r.log.Info("reporting outbox",
-		zap.String("outbox", r.outbox.Dir()),
+		zap.String("outbox", r.OutboxDir()),
 		zap.Int64("written", st.Outboxed),
+		zap.Int64("sent", st.Sent),
 		zap.Int64("evicted", st.Evicted),
-		zap.Int64("replayed", st.Replayed),
-		zap.Int("files", len(entries)),
-		zap.Int64("bytes", size),
-		zap.Bool("sentry", r.sender != nil))
+		zap.Int64("rejected", st.Rejected),
+		zap.Int64("dropped", st.Dropped),
+		zap.Int("files", st.OutboxFiles),
+		zap.Int64("bytes", st.OutboxBytes),
+		zap.Bool("sentry", r.pipe.Sending()))
 }
 
-// run is the reporter's one goroutine: it builds events, delivers them and
-// retries the outbox.
+// run is the reporter's worker: it builds the events of queued jobs and
+// keeps them (outbox or memory buffer). It never waits for the network:
+// delivery is the pipeline's goroutine's.
 func (r *Reporter) run() {
 	defer close(r.done)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
 	for {
-		r.retry(false)
-		wait := time.Hour
-		if r.pending.Load() && r.sender != nil {
-			wait = max(time.Until(r.nextAttempt), time.Until(r.limitedUntil), time.Millisecond)
-		}
-		timer.Reset(wait)
 		select {
 		case <-r.wake:
 			r.drain()
 		case done := <-r.flushReq:
 			r.drain()
-			r.retry(true)
 			close(done)
-		case <-timer.C:
 		case <-r.stop:
 			r.drain()
 			return
@@ -331,10 +393,10 @@ func (r *Reporter) drain() {
 		if it.job != nil {
 			ev := r.build(it.job)
 			if ev = r.process(ev, it.job.scope, it.job.hint()); ev != nil {
-				r.deliver(ev)
+				r.keep(ev)
 			}
 		} else if it.ev != nil {
-			r.deliver(it.ev)
+			r.keep(it.ev)
 		}
 	}
 }
@@ -369,101 +431,21 @@ func (r *Reporter) beforeSend(ev *sentry.Event, hint *sentry.EventHint) *sentry.
 	return ev
 }
 
-// deliver sends one processed event (worker goroutine only).
-func (r *Reporter) deliver(ev *sentry.Event) {
+// keep hands one processed event to the transport, or encodes it for its
+// project and puts it in the pipeline (outbox first, network later).
+func (r *Reporter) keep(ev *sentry.Event) {
 	if r.cfg.transport != nil {
 		r.cfg.transport.SendEvent(ev)
 		r.sent.Add(1)
 		return
 	}
-	env, err := EncodeEvent(ev)
+	env, err := outbox.EncodeEvent(ev, r.pipe.Destination())
 	if err != nil {
 		r.failed.Add(1)
 		r.log.Warn("reporting: event cannot be encoded", zap.String("event_id", string(ev.EventID)), zap.Error(err))
 		return
 	}
-	if now := time.Now(); r.sender == nil || r.pending.Load() || now.Before(r.nextAttempt) || now.Before(r.limitedUntil) {
-		// No Sentry, or Sentry is unreachable and older events wait
-		// before this one: keep the order by queueing behind them.
-		r.toOutbox(string(ev.EventID), env)
-		return
-	}
-	res := r.sender.send(r.sendCtx, env, time.Now())
-	r.afterSend(res)
-	switch {
-	case res.err == nil:
-		r.sent.Add(1)
-	case res.retryable:
-		r.toOutbox(string(ev.EventID), env)
-	default:
-		r.failed.Add(1)
-		r.log.Warn("reporting: Sentry rejected an event", zap.String("event_id", string(ev.EventID)), zap.Error(res.err))
-	}
-}
-
-func (r *Reporter) toOutbox(id string, env []byte) {
-	if _, err := r.outbox.Write(id, env); err != nil {
-		r.failed.Add(1)
-		r.log.Warn("reporting: event cannot be written to the outbox", zap.String("event_id", id), zap.Error(err))
-		return
-	}
-	r.outboxed.Add(1)
-	if r.sender != nil {
-		r.pending.Store(true)
-	}
-}
-
-// afterSend updates the backoff from one attempt's result.
-func (r *Reporter) afterSend(res sendResult) {
-	now := time.Now()
-	if res.wait > 0 {
-		r.limitedUntil = now.Add(res.wait)
-	}
-	if res.err == nil || !res.retryable {
-		r.backoff = r.cfg.retryMin
-		return
-	}
-	r.nextAttempt = now.Add(max(r.backoff, res.wait))
-	r.backoff = min(r.backoff*2, r.cfg.retryMax)
-	if r.backoff <= 0 {
-		r.backoff = r.cfg.retryMin
-	}
-}
-
-// retry sends the outbox when it is due; force ignores the backoff (not
-// Sentry's rate limits), for Flush.
-func (r *Reporter) retry(force bool) {
-	if r.sender == nil || !r.pending.Load() {
-		return
-	}
-	now := time.Now()
-	if now.Before(r.limitedUntil) || (now.Before(r.nextAttempt) && !force) {
-		return
-	}
-	var last sendResult
-	n, err := r.outbox.Replay(func(name string, env []byte) error {
-		if time.Now().Before(r.limitedUntil) {
-			return errors.New("reporting: rate limited by Sentry")
-		}
-		last = r.sender.send(r.sendCtx, env, time.Now())
-		r.afterSend(last)
-		if last.err != nil && last.retryable {
-			return last.err
-		}
-		if last.err != nil {
-			r.failed.Add(1)
-		} else {
-			r.sent.Add(1)
-		}
-		return nil
-	})
-	r.replayed.Add(int64(n))
-	if err == nil {
-		r.pending.Store(false)
-		if n > 0 {
-			r.log.Info("reporting: outbox sent to Sentry", zap.Int("events", n), zap.String("outbox", r.outbox.Dir()))
-		}
-	}
+	r.pipe.Put(string(ev.EventID), env)
 }
 
 // clientTransport receives the events captured through sentry-go's own API
