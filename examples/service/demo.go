@@ -28,7 +28,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/supportkit/supportkit/reporting"
+	"github.com/supportkit/supportkit/reporting/outbox"
 )
 
 // demoStep is one request of the demo and what it must produce.
@@ -315,7 +315,7 @@ func demoCrash(ctx context.Context, w io.Writer, outbox string, toSentry bool) e
 
 // readOutboxEvent reads the event with the given ID from the outbox.
 func readOutboxEvent(dir, id string) (*demoEvent, error) {
-	matches, _ := filepath.Glob(filepath.Join(dir, "*-"+id+reporting.OutboxSuffix))
+	matches, _ := filepath.Glob(filepath.Join(dir, "*-"+id+"-*"+outbox.Suffix))
 	if len(matches) != 1 {
 		return nil, fmt.Errorf("event %s is not in the outbox %s", id, dir)
 	}
@@ -323,7 +323,7 @@ func readOutboxEvent(dir, id string) (*demoEvent, error) {
 	if err != nil {
 		return nil, err
 	}
-	env, err := reporting.ParseEnvelope(data)
+	env, err := outbox.Parse(data)
 	if err != nil {
 		return nil, err
 	}
@@ -409,14 +409,14 @@ func waitForReport(ctx context.Context, dir, traceID string, timeout time.Durati
 			return nil, err
 		}
 		for _, de := range entries {
-			if !strings.HasSuffix(de.Name(), reporting.OutboxSuffix) {
+			if !strings.HasSuffix(de.Name(), outbox.Suffix) {
 				continue
 			}
 			data, err := os.ReadFile(filepath.Join(dir, de.Name()))
 			if err != nil {
 				continue // evicted or sent meanwhile
 			}
-			env, err := reporting.ParseEnvelope(data)
+			env, err := outbox.Parse(data)
 			if err != nil {
 				continue
 			}

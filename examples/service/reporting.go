@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 
 	"go.uber.org/zap"
 
@@ -19,17 +17,10 @@ import (
 //
 // Reports go to Sentry when SENTRY_DSN is set, and to the outbox otherwise
 // (or while Sentry cannot be reached): SUPPORTKIT_OUTBOX, by default
-// <user cache dir>/supportkit/outbox. The outbox's path is logged at start.
+// reporting's own, <user cache dir>/supportkit/outbox/<executable name>.
+// The outbox's path is logged at start.
 func setupReporting(ctx context.Context, log *zap.Logger) (_ *zap.Logger, mw func(http.Handler) http.Handler, flush func(context.Context) error, err error) {
-	dir := os.Getenv("SUPPORTKIT_OUTBOX")
-	if dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("no outbox directory: set SUPPORTKIT_OUTBOX: %w", err)
-		}
-		dir = filepath.Join(cache, "supportkit", "outbox")
-	}
-	rep, err := reporting.Setup(reporting.WithOutbox(dir, 0), reporting.WithLogger(log))
+	rep, err := reporting.Setup(reporting.WithOutbox(os.Getenv("SUPPORTKIT_OUTBOX"), 0), reporting.WithLogger(log))
 	if err != nil {
 		return nil, nil, nil, err
 	}
