@@ -25,4 +25,6 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	systemctl disable --now haproxy >/dev/null 2>&1 || true
 fi
-/usr/sbin/haproxy -v | head -1
+# sed reads the whole output: head would close the pipe early and haproxy
+# would die of SIGPIPE, which pipefail turns into a failed install.
+/usr/sbin/haproxy -v | sed -n 1p
