@@ -72,11 +72,11 @@ type Options struct {
 func (opts Options) resolve() (Options, error) {
 	switch {
 	case opts.MaxBytes < 0:
-		return opts, errorsx.InvalidArgument.New("outbox: Options.MaxBytes is negative", "MaxBytes", opts.MaxBytes)
+		return opts, errorsx.InvalidArgument.Errorf("outbox: Options.MaxBytes is negative: %d", opts.MaxBytes)
 	case opts.MaxEnvelopeBytes < 0:
-		return opts, errorsx.InvalidArgument.New("outbox: Options.MaxEnvelopeBytes is negative", "MaxEnvelopeBytes", opts.MaxEnvelopeBytes)
+		return opts, errorsx.InvalidArgument.Errorf("outbox: Options.MaxEnvelopeBytes is negative: %d", opts.MaxEnvelopeBytes)
 	case opts.RejectedMaxBytes < 0:
-		return opts, errorsx.InvalidArgument.New("outbox: Options.RejectedMaxBytes is negative", "RejectedMaxBytes", opts.RejectedMaxBytes)
+		return opts, errorsx.InvalidArgument.Errorf("outbox: Options.RejectedMaxBytes is negative: %d", opts.RejectedMaxBytes)
 	}
 	if opts.MaxBytes == 0 {
 		opts.MaxBytes = DefaultMaxBytes
@@ -85,8 +85,8 @@ func (opts Options) resolve() (Options, error) {
 		opts.MaxEnvelopeBytes = min(DefaultMaxEnvelopeBytes, opts.MaxBytes)
 	}
 	if opts.MaxEnvelopeBytes > opts.MaxBytes {
-		return opts, errorsx.InvalidArgument.New("outbox: Options.MaxEnvelopeBytes exceeds MaxBytes",
-			"MaxEnvelopeBytes", opts.MaxEnvelopeBytes, "MaxBytes", opts.MaxBytes)
+		return opts, errorsx.InvalidArgument.Errorf("outbox: Options.MaxEnvelopeBytes %d exceeds MaxBytes %d",
+			opts.MaxEnvelopeBytes, opts.MaxBytes)
 	}
 	if opts.RejectedMaxBytes == 0 {
 		opts.RejectedMaxBytes = DefaultRejectedMaxBytes
@@ -204,7 +204,7 @@ func Open(dir string, opts Options) (*Outbox, error) {
 	defer o.mu.Unlock()
 	if err := o.rescanLocked(); err != nil {
 		o.unlockOwner()
-		return nil, errorsx.Wrap(err, "outbox: directory cannot be read", "dir", dir)
+		return nil, errorsx.Wrap(err, "outbox: directory "+dir+" cannot be read", "dir", dir)
 	}
 	return o, nil
 }
@@ -222,18 +222,18 @@ func newOwner() (string, error) {
 func (o *Outbox) makeDirs() error {
 	for _, d := range []string{o.dir, filepath.Join(o.dir, ownersDir), filepath.Join(o.dir, rejectedDir)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
-			return errorsx.FailedPrecondition.Wrap(err, "outbox: directory cannot be created", "dir", o.dir)
+			return errorsx.FailedPrecondition.Wrap(err, "outbox: directory "+o.dir+" cannot be created", "dir", o.dir)
 		}
 	}
 	f, err := os.CreateTemp(o.dir, tmpPrefix+"probe-*")
 	if err != nil {
-		return errorsx.FailedPrecondition.Wrap(err, "outbox: directory is not writable", "dir", o.dir)
+		return errorsx.FailedPrecondition.Wrap(err, "outbox: directory "+o.dir+" is not writable", "dir", o.dir)
 	}
 	_ = f.Close()
 	_ = os.Remove(f.Name())
 	lock, err := lockOwner(filepath.Join(o.dir, ownersDir), o.owner)
 	if err != nil {
-		return errorsx.FailedPrecondition.Wrap(err, "outbox: owner lock cannot be taken", "dir", o.dir)
+		return errorsx.FailedPrecondition.Wrap(err, "outbox: owner lock in "+o.dir+" cannot be taken", "dir", o.dir)
 	}
 	if o.lock != nil {
 		_ = o.lock.Close()
@@ -242,7 +242,7 @@ func (o *Outbox) makeDirs() error {
 	// Only now, with the lock held: a claimed area without a locked lock
 	// file is a dead owner's.
 	if err := os.MkdirAll(o.claimDir(), 0o700); err != nil {
-		return errorsx.FailedPrecondition.Wrap(err, "outbox: directory cannot be created", "dir", o.dir)
+		return errorsx.FailedPrecondition.Wrap(err, "outbox: directory "+o.dir+" cannot be created", "dir", o.dir)
 	}
 	return nil
 }
