@@ -660,6 +660,8 @@ func (o *Outbox) moveToRejected(path, name string, size int64, reason string) {
 		_ = os.Remove(path)
 		return
 	}
+	now := time.Now() // rejected/ is ordered by the time of rejection
+	_ = os.Chtimes(filepath.Join(dir, name), now, now)
 	if err := o.writeFile(dir, name+reasonExt, []byte(reason)); err != nil {
 		reason = ""
 	}
