@@ -54,6 +54,11 @@ var ErrTooLarge = errors.New("outbox: envelope is larger than MaxEnvelopeBytes")
 // ErrClosed is returned by the methods of an [Outbox] that has been closed.
 var ErrClosed = errors.New("outbox: closed")
 
+// ErrNotClaimed is returned by Done, Release, Replace and Reject for a
+// [Claim] that is not live: already settled, put back by Close, lost with
+// a removed directory, or of another Outbox.
+var ErrNotClaimed = errors.New("outbox: not a live claim of this outbox")
+
 // Options bound an [Outbox]. The zero value means the defaults.
 type Options struct {
 	// MaxBytes bounds the total size of the pending envelopes; writing
@@ -557,7 +562,7 @@ func readAtMost(path string, limit int64) ([]byte, error) {
 
 func (o *Outbox) checkClaim(c *Claim) error {
 	if c == nil || c.o != o || c.e == nil || c.e.state != stateClaimed || o.entries[c.Name] != c.e {
-		return errors.New("outbox: not a live claim of this outbox")
+		return ErrNotClaimed
 	}
 	return nil
 }
@@ -690,7 +695,8 @@ func (o *Outbox) Stats() Stats {
 }
 
 // Close puts this Outbox's claims back to pending and releases its owner
-// lock. It is idempotent; other methods return [ErrClosed] after it.
+// lock. It is idempotent; Write, Claim and Rescan return [ErrClosed]
+// after it.
 func (o *Outbox) Close() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
