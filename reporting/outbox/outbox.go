@@ -54,6 +54,11 @@ var ErrTooLarge = errors.New("outbox: envelope is larger than MaxEnvelopeBytes")
 // ErrClosed is returned by the methods of an [Outbox] that has been closed.
 var ErrClosed = errors.New("outbox: closed")
 
+// ErrNotClaimed is returned by Done, Release, Replace and Reject for a
+// [Claim] that is not live: already settled, put back by Close, lost with
+// a removed directory, or of another Outbox.
+var ErrNotClaimed = errors.New("outbox: not a live claim of this outbox")
+
 // Options bound an [Outbox]. The zero value means the defaults.
 type Options struct {
 	// MaxBytes bounds the total size of the pending envelopes; writing
@@ -72,11 +77,11 @@ type Options struct {
 func (opts Options) resolve() (Options, error) {
 	switch {
 	case opts.MaxBytes < 0:
-		return opts, errorsx.InvalidArgument.New("outbox: Options.MaxBytes is negative", "MaxBytes", opts.MaxBytes)
+		return opts, errorsx.InvalidArgument.Errorf("outbox: Options.MaxBytes is negative: %d", opts.MaxBytes)
 	case opts.MaxEnvelopeBytes < 0:
-		return opts, errorsx.InvalidArgument.New("outbox: Options.MaxEnvelopeBytes is negative", "MaxEnvelopeBytes", opts.MaxEnvelopeBytes)
+		return opts, errorsx.InvalidArgument.Errorf("outbox: Options.MaxEnvelopeBytes is negative: %d", opts.MaxEnvelopeBytes)
 	case opts.RejectedMaxBytes < 0:
-		return opts, errorsx.InvalidArgument.New("outbox: Options.RejectedMaxBytes is negative", "RejectedMaxBytes", opts.RejectedMaxBytes)
+		return opts, errorsx.InvalidArgument.Errorf("outbox: Options.RejectedMaxBytes is negative: %d", opts.RejectedMaxBytes)
 	}
 	if opts.MaxBytes == 0 {
 		opts.MaxBytes = DefaultMaxBytes
@@ -85,8 +90,8 @@ func (opts Options) resolve() (Options, error) {
 		opts.MaxEnvelopeBytes = min(DefaultMaxEnvelopeBytes, opts.MaxBytes)
 	}
 	if opts.MaxEnvelopeBytes > opts.MaxBytes {
-		return opts, errorsx.InvalidArgument.New("outbox: Options.MaxEnvelopeBytes exceeds MaxBytes",
-			"MaxEnvelopeBytes", opts.MaxEnvelopeBytes, "MaxBytes", opts.MaxBytes)
+		return opts, errorsx.InvalidArgument.Errorf("outbox: Options.MaxEnvelopeBytes %d exceeds MaxBytes %d",
+			opts.MaxEnvelopeBytes, opts.MaxBytes)
 	}
 	if opts.RejectedMaxBytes == 0 {
 		opts.RejectedMaxBytes = DefaultRejectedMaxBytes
@@ -204,7 +209,7 @@ func Open(dir string, opts Options) (*Outbox, error) {
 	defer o.mu.Unlock()
 	if err := o.rescanLocked(); err != nil {
 		o.unlockOwner()
-		return nil, errorsx.Wrap(err, "outbox: directory cannot be read", "dir", dir)
+		return nil, errorsx.Wrap(err, "outbox: directory "+dir+" cannot be read", "dir", dir)
 	}
 	return o, nil
 }
@@ -222,18 +227,18 @@ func newOwner() (string, error) {
 func (o *Outbox) makeDirs() error {
 	for _, d := range []string{o.dir, filepath.Join(o.dir, ownersDir), filepath.Join(o.dir, rejectedDir)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
-			return errorsx.FailedPrecondition.Wrap(err, "outbox: directory cannot be created", "dir", o.dir)
+			return errorsx.FailedPrecondition.Wrap(err, "outbox: directory "+o.dir+" cannot be created", "dir", o.dir)
 		}
 	}
 	f, err := os.CreateTemp(o.dir, tmpPrefix+"probe-*")
 	if err != nil {
-		return errorsx.FailedPrecondition.Wrap(err, "outbox: directory is not writable", "dir", o.dir)
+		return errorsx.FailedPrecondition.Wrap(err, "outbox: directory "+o.dir+" is not writable", "dir", o.dir)
 	}
 	_ = f.Close()
 	_ = os.Remove(f.Name())
 	lock, err := lockOwner(filepath.Join(o.dir, ownersDir), o.owner)
 	if err != nil {
-		return errorsx.FailedPrecondition.Wrap(err, "outbox: owner lock cannot be taken", "dir", o.dir)
+		return errorsx.FailedPrecondition.Wrap(err, "outbox: owner lock in "+o.dir+" cannot be taken", "dir", o.dir)
 	}
 	if o.lock != nil {
 		_ = o.lock.Close()
@@ -242,7 +247,7 @@ func (o *Outbox) makeDirs() error {
 	// Only now, with the lock held: a claimed area without a locked lock
 	// file is a dead owner's.
 	if err := os.MkdirAll(o.claimDir(), 0o700); err != nil {
-		return errorsx.FailedPrecondition.Wrap(err, "outbox: directory cannot be created", "dir", o.dir)
+		return errorsx.FailedPrecondition.Wrap(err, "outbox: directory "+o.dir+" cannot be created", "dir", o.dir)
 	}
 	return nil
 }
@@ -557,7 +562,7 @@ func readAtMost(path string, limit int64) ([]byte, error) {
 
 func (o *Outbox) checkClaim(c *Claim) error {
 	if c == nil || c.o != o || c.e == nil || c.e.state != stateClaimed || o.entries[c.Name] != c.e {
-		return errors.New("outbox: not a live claim of this outbox")
+		return ErrNotClaimed
 	}
 	return nil
 }
@@ -660,6 +665,8 @@ func (o *Outbox) moveToRejected(path, name string, size int64, reason string) {
 		_ = os.Remove(path)
 		return
 	}
+	now := time.Now() // rejected/ is ordered by the time of rejection
+	_ = os.Chtimes(filepath.Join(dir, name), now, now)
 	if err := o.writeFile(dir, name+reasonExt, []byte(reason)); err != nil {
 		reason = ""
 	}
@@ -688,7 +695,8 @@ func (o *Outbox) Stats() Stats {
 }
 
 // Close puts this Outbox's claims back to pending and releases its owner
-// lock. It is idempotent; other methods return [ErrClosed] after it.
+// lock. It is idempotent; Write, Claim and Rescan return [ErrClosed]
+// after it.
 func (o *Outbox) Close() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()

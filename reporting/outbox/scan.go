@@ -63,8 +63,8 @@ func (o *Outbox) rescanLocked() error {
 		if err != nil {
 			continue // removed meanwhile
 		}
-		if e := o.entries[name]; e != nil && e.state != stateClaimed && e.size == info.Size() {
-			keep = append(keep, &entry{name: name, tag: e.tag, size: e.size, state: e.state})
+		if e := o.entries[name]; e != nil && e.state == statePending && e.size == info.Size() {
+			keep = append(keep, &entry{name: name, tag: e.tag, size: e.size})
 			seen[name] = true
 			continue
 		}
