@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/getsentry/sentry-go"
@@ -156,6 +157,9 @@ func Encode(header map[string]any, items ...Item) ([]byte, error) {
 func EncodeEvent(ev *sentry.Event, dest string) ([]byte, error) {
 	if ev == nil {
 		return nil, errors.New("outbox: EncodeEvent: nil event")
+	}
+	if strings.Contains(dest, "@") {
+		return nil, errors.New("outbox: destination holds credentials: pass Destination(dsn), not the DSN")
 	}
 	payload, err := json.Marshal(ev)
 	if err != nil {

@@ -276,6 +276,10 @@ func (o *Outbox) Dir() string { return o.dir }
 // tries again, until the write fits or nothing is left to evict. When the
 // directory has been removed, it recreates it and tries once more.
 func (o *Outbox) Write(eventID, dest string, envelope []byte) (name string, err error) {
+	if strings.Contains(dest, "@") {
+		// A DSN given where its Destination belongs would write the key to disk.
+		return "", errorsx.InvalidArgument.New("outbox: destination holds credentials: pass Destination(dsn), not the DSN")
+	}
 	size := int64(len(envelope))
 	if size > o.opts.MaxEnvelopeBytes {
 		return "", fmt.Errorf("%w: %d bytes, the bound is %d", ErrTooLarge, size, o.opts.MaxEnvelopeBytes)
