@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -59,14 +60,25 @@ type Monitor struct {
 	cmd *exec.Cmd
 }
 
-// PID returns the monitor's process ID.
-func (m *Monitor) PID() int { return m.cmd.Process.Pid }
+// PID returns the monitor's process ID, or 0 for a nil Monitor (the one
+// a failed [Start] returns).
+func (m *Monitor) PID() int {
+	if m == nil {
+		return 0
+	}
+	return m.cmd.Process.Pid
+}
 
 // Stop turns crash capture off and waits, up to ctx's deadline, for the
 // monitor to exit; then it kills it. A program need not call it: the
 // monitor exits by itself when the application exits. It is for programs
-// that want to stop monitoring early, and for tests.
+// that want to stop monitoring early, and for tests. On a nil Monitor (the
+// one a failed [Start] returns) it does nothing, so that main can defer it
+// whether or not Start succeeded.
 func (m *Monitor) Stop(ctx context.Context) error {
+	if m == nil {
+		return nil
+	}
 	// The runtime holds the only write end of the pipe: closing it is
 	// the monitor's end of input.
 	if err := debug.SetCrashOutput(nil, debug.CrashOptions{}); err != nil {
@@ -114,7 +126,7 @@ func Start(opts Options) (m *Monitor, isMonitor bool, err error) {
 		pid, _ := strconv.Atoi(v)
 		return nil, true, runMonitor(opts, pid)
 	}
-	m, err = startMonitor()
+	m, err = startMonitor(opts)
 	return m, false, err
 }
 
@@ -122,7 +134,7 @@ func Start(opts Options) (m *Monitor, isMonitor bool, err error) {
 // it to make the start fail.
 var findExecutable = executable
 
-func startMonitor() (*Monitor, error) {
+func startMonitor(opts Options) (*Monitor, error) {
 	if err := checkProcess(); err != nil {
 		return nil, err
 	}
@@ -141,14 +153,36 @@ func startMonitor() (*Monitor, error) {
 	cmd.Stdin = r
 	cmd.Stderr = os.Stderr // for the monitor's own lines
 	cmd.SysProcAttr = sysProcAttr()
+	// The raw crash file is created here rather than in the monitor, so
+	// that it exists, locked, before the application can crash. Without
+	// it (no outbox directory, a read-only disk) the monitor works as
+	// before, and says so.
+	var raw *os.File
+	rawPath := ""
+	if dir, err := rawDirOf(opts); err == nil {
+		if raw, rawPath, err = createRaw(dir, os.Getpid()); err == nil {
+			cmd.ExtraFiles = []*os.File{raw}
+			cmd.Env = append(cmd.Env, rawFileVariable+"="+rawPath)
+		}
+	}
 	err = cmd.Start()
 	_ = r.Close()
+	if raw != nil {
+		// The monitor's descriptor holds the lock from now on.
+		_ = raw.Close()
+	}
 	if err != nil {
+		if raw != nil {
+			_ = os.Remove(rawPath)
+		}
 		return nil, fmt.Errorf("crash: monitor not started: %w", err)
 	}
 	if err := debug.SetCrashOutput(w, debug.CrashOptions{}); err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
+		if raw != nil {
+			_ = os.Remove(rawPath)
+		}
 		return nil, fmt.Errorf("crash: monitor not started: %w", err)
 	}
 	// Nothing waits for the monitor in the application: a goroutine
@@ -167,7 +201,7 @@ func monitorEnv(env []string, pid int) []string {
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case MonitoredPIDVariable, "GOGC", "GOMEMLIMIT":
+		case MonitoredPIDVariable, rawFileVariable, "GOGC", "GOMEMLIMIT":
 			continue
 		}
 		out = append(out, kv)
@@ -175,8 +209,10 @@ func monitorEnv(env []string, pid int) []string {
 	return append(out, MonitoredPIDVariable+"="+strconv.Itoa(pid))
 }
 
-// runMonitor is the monitor process: it reads the crash output until the
-// application exits and reports the crash, if there was one.
+// runMonitor is the monitor process: it reports the crashes earlier
+// monitors left on disk, reads the crash output until the application
+// exits, writing it to the raw crash file as it comes, and reports the
+// crash, if there was one.
 func runMonitor(opts Options, appPID int) error {
 	log := opts.Logger
 	if log == nil {
@@ -184,27 +220,56 @@ func runMonitor(opts Options, appPID int) error {
 	}
 	log = log.With(zap.Int("app_pid", appPID))
 	defer func() { _ = log.Sync() }()
-
-	in, stop := input(appPID)
-	output, started, err := readOutput(in)
-	stop()
-	if err != nil {
-		log.Warn("crash monitor: reading the crash output failed", zap.Error(err))
-	}
-	if len(output) == 0 {
-		return nil // the application exited without crashing
-	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
+
+	raw, rawPath, rawErr := monitorRawFile(opts, appPID)
+	if rawErr != nil {
+		log.Warn("crash monitor: the crash output is not kept on disk; a crash is lost if the monitor dies before delivering it", zap.Error(rawErr))
+	} else {
+		defer raw.Close()
+	}
+	// Leftovers are reported while the application runs, in the
+	// background, so that reading its crash output never waits.
+	recovered := make(chan struct{})
+	go func() {
+		defer close(recovered)
+		if dir, err := rawDirOf(opts); err == nil {
+			recoverLeftovers(dir, rawPath, opts, timeout, log, func(ctx context.Context, output []byte, at time.Time, n rawName) (delivery, error) {
+				return report(ctx, output, at, n.appPID, n.eventID, opts)
+			})
+		}
+	}()
+
+	in, stop := input(appPID)
+	sink := &rawSink{f: raw}
+	output, started, err := readOutput(in, sink)
+	stop()
+	<-recovered
+	if err != nil {
+		log.Warn("crash monitor: reading the crash output failed", zap.Error(err))
+	}
+	if sink.err != nil {
+		log.Warn("crash monitor: writing the crash output to disk failed", zap.String("file", rawPath), zap.Error(sink.err))
+	}
+	if len(output) == 0 {
+		removeRaw(rawPath) // the application exited without crashing
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	res, err := report(ctx, output, started, appPID, opts)
+	eventID := ""
+	if n, ok := parseRawName(filepath.Base(rawPath)); ok {
+		eventID = n.eventID
+	}
+	res, err := report(ctx, output, started, appPID, eventID, opts)
 	if err != nil {
-		log.Error("crash monitor: the crash report was lost", zap.Error(err))
+		log.Error("crash monitor: the crash report was not delivered", zap.String("kept_in", rawPath), zap.Error(err))
 		return err
 	}
+	removeRaw(rawPath)
 	log.Info("crash reported",
 		zap.String("event_id", res.eventID),
 		zap.String("delivered_to", res.deliveredTo),
@@ -213,9 +278,30 @@ func runMonitor(opts Options, appPID int) error {
 	return nil
 }
 
-// readOutput reads in to its end, keeping the first maxOutput bytes, and
-// notes when the first byte came: the time of the crash.
-func readOutput(in io.Reader) ([]byte, time.Time, error) {
+// monitorRawFile returns the raw crash file the application passed as
+// descriptor 3, or, if it could not create one, tries to create it here
+// so that the log says why it is missing.
+func monitorRawFile(opts Options, appPID int) (*os.File, string, error) {
+	if name := os.Getenv(rawFileVariable); name != "" {
+		return os.NewFile(3, name), name, nil
+	}
+	dir, err := rawDirOf(opts)
+	if err != nil {
+		return nil, "", err
+	}
+	return createRaw(dir, appPID)
+}
+
+func removeRaw(name string) {
+	if name != "" {
+		_ = os.Remove(name)
+	}
+}
+
+// readOutput reads in to its end, keeping the first maxOutput bytes and
+// writing each chunk to sink as soon as it is read, and notes when the
+// first byte came: the time of the crash.
+func readOutput(in io.Reader, sink io.Writer) ([]byte, time.Time, error) {
 	var (
 		out     []byte
 		started time.Time
@@ -228,7 +314,9 @@ func readOutput(in io.Reader) ([]byte, time.Time, error) {
 				started = time.Now()
 			}
 			if room := maxOutput - len(out); room > 0 {
-				out = append(out, buf[:min(n, room)]...)
+				chunk := buf[:min(n, room)]
+				_, _ = sink.Write(chunk)
+				out = append(out, chunk...)
 			}
 		}
 		if errors.Is(err, io.EOF) {
@@ -245,9 +333,11 @@ type delivery struct {
 	eventID, deliveredTo, outbox, title string
 }
 
-// report parses output and delivers its event through a reporter.
-func report(ctx context.Context, output []byte, at time.Time, appPID int, opts Options) (delivery, error) {
+// report parses output and delivers its event under eventID ("" for a
+// new one).
+func report(ctx context.Context, output []byte, at time.Time, appPID int, eventID string, opts Options) (delivery, error) {
 	ev := eventOf(output)
+	ev.EventID = sentry.EventID(eventID)
 	if !at.IsZero() {
 		ev.Timestamp = at.UTC()
 	}
@@ -261,6 +351,13 @@ func report(ctx context.Context, output []byte, at time.Time, appPID int, opts O
 	// counts sentry-go would add are the monitor's, not the application's.
 	ev.Contexts["runtime"] = sentry.Context{"name": "go", "version": runtime.Version(),
 		"go_numroutines": nil, "go_maxprocs": nil, "go_numcgocalls": nil}
+	return persistEvent(ctx, ev, opts)
+}
+
+// persistEvent delivers ev with a reporter set up from opts: to Sentry,
+// or to the outbox. It is the one place the crash package hands an event
+// over for delivery.
+func persistEvent(ctx context.Context, ev *sentry.Event, opts Options) (delivery, error) {
 	rep, err := reporting.Setup(opts.Reporting...)
 	if err != nil {
 		return delivery{}, err
