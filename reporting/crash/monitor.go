@@ -58,7 +58,15 @@ type Options struct {
 // Monitor is the handle the application gets on its crash monitor.
 type Monitor struct {
 	cmd *exec.Cmd
+	// lifeline is the write end of the monitor's standard input: nothing
+	// is written to it; its end, when the application exits or calls
+	// Stop, tells the monitor that the application is gone.
+	lifeline *os.File
 }
+
+// running keeps the monitor (and its lifeline, which the garbage collector
+// would otherwise close) for as long as the application runs.
+var running *Monitor
 
 // PID returns the monitor's process ID, or 0 for a nil Monitor (the one
 // a failed [Start] returns).
@@ -79,11 +87,12 @@ func (m *Monitor) Stop(ctx context.Context) error {
 	if m == nil {
 		return nil
 	}
-	// The runtime holds the only write end of the pipe: closing it is
-	// the monitor's end of input.
 	if err := debug.SetCrashOutput(nil, debug.CrashOptions{}); err != nil {
 		return err
 	}
+	// The runtime's copy of the lifeline (without a raw crash file) went
+	// with the crash output; closing ours is the monitor's end of input.
+	_ = m.lifeline.Close()
 	exited := make(chan struct{})
 	go func() {
 		_ = m.cmd.Wait()
@@ -146,51 +155,56 @@ func startMonitor(opts Options) (*Monitor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("crash: monitor not started: %w", err)
 	}
-	defer w.Close() // SetCrashOutput keeps its own duplicate
 	cmd := exec.Command(exe, os.Args[1:]...)
 	cmd.Args[0] = os.Args[0]
 	cmd.Env = monitorEnv(os.Environ(), os.Getpid())
 	cmd.Stdin = r
 	cmd.Stderr = os.Stderr // for the monitor's own lines
 	cmd.SysProcAttr = sysProcAttr()
-	// The raw crash file is created here rather than in the monitor, so
-	// that it exists, locked, before the application can crash. Without
-	// it (no outbox directory, a read-only disk) the monitor works as
-	// before, and says so.
+	// The runtime writes the crash into the raw crash file itself, before
+	// the process exits, so that the crash is on disk even if the monitor
+	// is killed at once (as in a container whose init exits with the
+	// application). Without a raw file (no outbox directory, a read-only
+	// disk), the crash goes through the pipe as it always did.
+	out := w
 	var raw *os.File
 	rawPath := ""
 	if dir, err := rawDirOf(opts); err == nil {
 		if raw, rawPath, err = createRaw(dir, os.Getpid()); err == nil {
 			cmd.ExtraFiles = []*os.File{raw}
 			cmd.Env = append(cmd.Env, rawFileVariable+"="+rawPath)
+			out = raw
 		}
+	}
+	fail := func(err error) (*Monitor, error) {
+		_ = w.Close()
+		if raw != nil {
+			_ = raw.Close()
+			_ = os.Remove(rawPath)
+		}
+		return nil, fmt.Errorf("crash: monitor not started: %w", err)
 	}
 	err = cmd.Start()
 	_ = r.Close()
-	if raw != nil {
-		// The monitor's descriptor holds the lock from now on.
-		_ = raw.Close()
-	}
 	if err != nil {
-		if raw != nil {
-			_ = os.Remove(rawPath)
-		}
-		return nil, fmt.Errorf("crash: monitor not started: %w", err)
+		return fail(err)
 	}
-	if err := debug.SetCrashOutput(w, debug.CrashOptions{}); err != nil {
+	if err := debug.SetCrashOutput(out, debug.CrashOptions{}); err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		if raw != nil {
-			_ = os.Remove(rawPath)
-		}
-		return nil, fmt.Errorf("crash: monitor not started: %w", err)
+		return fail(err)
+	}
+	if raw != nil {
+		// The runtime's and the monitor's copies hold the lock from now on.
+		_ = raw.Close()
 	}
 	// Nothing waits for the monitor in the application: a goroutine
 	// blocked in wait4 would keep the runtime from ever declaring "all
 	// goroutines are asleep - deadlock!", changing how the application
 	// dies. Should the monitor die first (only if killed), it stays a
 	// zombie until the application exits or calls Stop.
-	return &Monitor{cmd: cmd}, nil
+	running = &Monitor{cmd: cmd, lifeline: w}
+	return running, nil
 }
 
 // monitorEnv is the application's environment for the monitor, with the
@@ -210,9 +224,9 @@ func monitorEnv(env []string, pid int) []string {
 }
 
 // runMonitor is the monitor process: it reports the crashes earlier
-// monitors left on disk, reads the crash output until the application
-// exits, writing it to the raw crash file as it comes, and reports the
-// crash, if there was one.
+// monitors left on disk, waits until the application exits, and reports
+// its crash, if there was one: the raw crash file's content, or what came
+// through the pipe when there is no raw file.
 func runMonitor(opts Options, appPID int) error {
 	log := opts.Logger
 	if log == nil {
@@ -232,27 +246,34 @@ func runMonitor(opts Options, appPID int) error {
 		defer raw.Close()
 	}
 	// Leftovers are reported while the application runs, in the
-	// background, so that reading its crash output never waits.
+	// background, so that the end of the application is seen at once.
 	recovered := make(chan struct{})
 	go func() {
 		defer close(recovered)
 		if dir, err := rawDirOf(opts); err == nil {
-			recoverLeftovers(dir, rawPath, opts, timeout, log, func(ctx context.Context, output []byte, at time.Time, n rawName) (delivery, error) {
+			recoverLeftovers(dir, rawPath, timeout, log, func(ctx context.Context, output []byte, at time.Time, n rawName) (delivery, error) {
 				return report(ctx, output, at, n.appPID, n.eventID, opts)
 			})
 		}
 	}()
 
 	in, stop := input(appPID)
-	sink := &rawSink{f: raw}
-	output, started, err := readOutput(in, sink)
+	output, started, err := readOutput(in)
 	stop()
 	<-recovered
 	if err != nil {
 		log.Warn("crash monitor: reading the crash output failed", zap.Error(err))
 	}
-	if sink.err != nil {
-		log.Warn("crash monitor: writing the crash output to disk failed", zap.String("file", rawPath), zap.Error(sink.err))
+	eventID := ""
+	if raw != nil {
+		n, _ := parseRawName(filepath.Base(rawPath))
+		eventID = n.eventID
+		if len(output) == 0 {
+			output, started, err = readRaw(raw)
+			if err != nil {
+				log.Warn("crash monitor: reading the raw crash file failed", zap.String("file", rawPath), zap.Error(err))
+			}
+		}
 	}
 	if len(output) == 0 {
 		removeRaw(rawPath) // the application exited without crashing
@@ -260,10 +281,6 @@ func runMonitor(opts Options, appPID int) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	eventID := ""
-	if n, ok := parseRawName(filepath.Base(rawPath)); ok {
-		eventID = n.eventID
-	}
 	res, err := report(ctx, output, started, appPID, eventID, opts)
 	if err != nil {
 		log.Error("crash monitor: the crash report was not delivered", zap.String("kept_in", rawPath), zap.Error(err))
@@ -279,8 +296,7 @@ func runMonitor(opts Options, appPID int) error {
 }
 
 // monitorRawFile returns the raw crash file the application passed as
-// descriptor 3, or, if it could not create one, tries to create it here
-// so that the log says why it is missing.
+// descriptor 3. Without one, it finds out why for the log.
 func monitorRawFile(opts Options, appPID int) (*os.File, string, error) {
 	if name := os.Getenv(rawFileVariable); name != "" {
 		return os.NewFile(3, name), name, nil
@@ -289,7 +305,13 @@ func monitorRawFile(opts Options, appPID int) (*os.File, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return createRaw(dir, appPID)
+	f, name, err := createRaw(dir, appPID)
+	if err != nil {
+		return nil, "", err
+	}
+	_ = f.Close()
+	_ = os.Remove(name)
+	return nil, "", errors.New("crash: the application could not create its raw crash file in " + dir)
 }
 
 func removeRaw(name string) {
@@ -298,10 +320,9 @@ func removeRaw(name string) {
 	}
 }
 
-// readOutput reads in to its end, keeping the first maxOutput bytes and
-// writing each chunk to sink as soon as it is read, and notes when the
-// first byte came: the time of the crash.
-func readOutput(in io.Reader, sink io.Writer) ([]byte, time.Time, error) {
+// readOutput reads in to its end, keeping the first maxOutput bytes, and
+// notes when the first byte came: the time of the crash.
+func readOutput(in io.Reader) ([]byte, time.Time, error) {
 	var (
 		out     []byte
 		started time.Time
@@ -314,9 +335,7 @@ func readOutput(in io.Reader, sink io.Writer) ([]byte, time.Time, error) {
 				started = time.Now()
 			}
 			if room := maxOutput - len(out); room > 0 {
-				chunk := buf[:min(n, room)]
-				_, _ = sink.Write(chunk)
-				out = append(out, chunk...)
+				out = append(out, buf[:min(n, room)]...)
 			}
 		}
 		if errors.Is(err, io.EOF) {

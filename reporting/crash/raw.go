@@ -19,18 +19,23 @@ import (
 	"github.com/supportkit/supportkit/reporting"
 )
 
-// The raw crash files. The monitor writes what it reads from the crash
-// pipe to a file, chunk by chunk, before it parses anything, so that a
+// The raw crash files. The runtime writes the crash output straight into
+// a file ([debug.SetCrashOutput]) before the process exits, so that a
 // monitor killed right after its application died (by the kernel, when
 // the init of a container exits and takes its PID namespace with it)
-// leaves the crash on disk. Each application run has one file:
+// leaves the crash on disk. A monitor that reads a pipe instead loses the
+// race: the kernel kills it before it is scheduled to read (see
+// TestE2ECrashInContainer). Each application run has one file:
 //
 //	<outbox dir>/crashes/<unix nanoseconds>-<application PID>-<event ID>.crash
 //
-// created by the application in [Start] and handed to the monitor as an
-// open descriptor, under an exclusive flock that lives as long as the
-// monitor does: a free lock is how a later monitor knows the file's writer
-// is dead (process IDs repeat, in containers at every start). The event ID
+// created by the application in [Start] and handed to the runtime and to
+// the monitor as an open descriptor, under an exclusive flock that lives
+// as long as either process does: a free lock is how a later monitor knows
+// that the file's application and monitor are both dead (process IDs
+// repeat, in containers at every start). What the runtime writes is not
+// bounded (it is what standard error gets); a monitor reads the first
+// maxOutput bytes and cuts the file there. The event ID
 // in the name is the one the event is reported under, from the live
 // monitor or from a later one, so that Sentry drops a duplicate if a
 // monitor was killed between sending and removing the file.
@@ -127,22 +132,25 @@ func newEventID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// rawSink writes the crash output to the raw file as it is read, up to
-// maxOutput bytes; after a write error it stops writing and keeps the
-// error for the log. The output is still kept in memory and reported.
-type rawSink struct {
-	f   *os.File
-	err error
-}
-
-func (s *rawSink) Write(p []byte) (int, error) {
-	if s.f == nil || s.err != nil {
-		return len(p), nil
+// readRaw reads the first maxOutput bytes of a raw crash file and cuts
+// the file there (the runtime wrote all it printed), and returns its
+// modification time, the end of the crash. It reads at offset 0 without
+// moving the file's offset, which it shares with the runtime's copy.
+func readRaw(f *os.File) ([]byte, time.Time, error) {
+	info, err := f.Stat()
+	if err != nil {
+		return nil, time.Time{}, err
 	}
-	if _, err := s.f.Write(p); err != nil {
-		s.err = err
+	size := min(info.Size(), maxOutput)
+	data := make([]byte, size)
+	n, err := f.ReadAt(data, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return data[:n], info.ModTime(), err
 	}
-	return len(p), nil
+	if info.Size() > maxOutput {
+		_ = f.Truncate(maxOutput)
+	}
+	return data[:n], info.ModTime(), nil
 }
 
 // leftover is a raw crash file whose monitor is dead, locked by this
@@ -199,7 +207,7 @@ func claimLeftovers(dir, own string) []leftover {
 // whose event could not be delivered stays for the next monitor, and so do
 // the ones after it, so that a broken disk costs one timeout. report
 // delivers one event; it is persistEvent outside tests.
-func recoverLeftovers(dir, own string, opts Options, timeout time.Duration, log *zap.Logger,
+func recoverLeftovers(dir, own string, timeout time.Duration, log *zap.Logger,
 	report func(context.Context, []byte, time.Time, rawName) (delivery, error)) {
 	files := claimLeftovers(dir, own)
 	defer func() {
@@ -224,11 +232,7 @@ func recoverLeftovers(dir, own string, opts Options, timeout time.Duration, log 
 		good = good[1:]
 	}
 	for _, l := range good {
-		info, err := l.f.Stat()
-		if err != nil {
-			continue
-		}
-		data, err := io.ReadAll(io.LimitReader(l.f, maxOutput))
+		data, mtime, err := readRaw(l.f)
 		if err != nil {
 			log.Warn("crash monitor: raw crash file unreadable; left for a later start", zap.String("file", l.path), zap.Error(err))
 			continue
@@ -238,7 +242,7 @@ func recoverLeftovers(dir, own string, opts Options, timeout time.Duration, log 
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		res, err := report(ctx, data, info.ModTime(), l.name)
+		res, err := report(ctx, data, mtime, l.name)
 		cancel()
 		if err != nil {
 			log.Error("crash monitor: a crash left by an earlier monitor could not be delivered; left for a later start",
@@ -249,7 +253,7 @@ func recoverLeftovers(dir, own string, opts Options, timeout time.Duration, log 
 		log.Info("crash reported",
 			zap.Bool("recovered", true),
 			zap.String("file", l.path),
-			zap.Int("app_pid", l.name.appPID),
+			zap.Int("crashed_pid", l.name.appPID),
 			zap.String("event_id", res.eventID),
 			zap.String("delivered_to", res.deliveredTo),
 			zap.String("outbox", res.outbox),

@@ -85,7 +85,7 @@ func TestRecoverLeftovers(t *testing.T) {
 
 	core, logs := observer.New(zap.InfoLevel)
 	var got []recovered
-	recoverLeftovers(dir, ownName, Options{}, time.Second, zap.New(core), func(_ context.Context, out []byte, at time.Time, n rawName) (delivery, error) {
+	recoverLeftovers(dir, ownName, time.Second, zap.New(core), func(_ context.Context, out []byte, at time.Time, n rawName) (delivery, error) {
 		got = append(got, recovered{string(out), at.UTC(), n.appPID, n.eventID})
 		return delivery{eventID: n.eventID, deliveredTo: "outbox"}, nil
 	})
@@ -113,7 +113,7 @@ func TestRecoverLeftoversBound(t *testing.T) {
 		writeRaw(t, dir, 10+i, crashOutput, time.Now())
 	}
 	var pids []int
-	recoverLeftovers(dir, "", Options{}, time.Second, zap.NewNop(), func(_ context.Context, _ []byte, _ time.Time, n rawName) (delivery, error) {
+	recoverLeftovers(dir, "", time.Second, zap.NewNop(), func(_ context.Context, _ []byte, _ time.Time, n rawName) (delivery, error) {
 		pids = append(pids, n.appPID)
 		return delivery{}, nil
 	})
@@ -136,7 +136,7 @@ func TestRecoverLeftoversKeepsUndelivered(t *testing.T) {
 	a := writeRaw(t, dir, 1, crashOutput, time.Now())
 	b := writeRaw(t, dir, 2, crashOutput, time.Now())
 	calls := 0
-	recoverLeftovers(dir, "", Options{}, time.Second, zap.NewNop(), func(context.Context, []byte, time.Time, rawName) (delivery, error) {
+	recoverLeftovers(dir, "", time.Second, zap.NewNop(), func(context.Context, []byte, time.Time, rawName) (delivery, error) {
 		calls++
 		return delivery{}, errors.New("disk full")
 	})
@@ -157,7 +157,7 @@ func TestRecoverLeftoversOnce(t *testing.T) {
 	for range 2 {
 		go func() {
 			defer func() { done <- struct{}{} }()
-			recoverLeftovers(dir, "", Options{}, time.Second, zap.NewNop(), func(_ context.Context, _ []byte, _ time.Time, n rawName) (delivery, error) {
+			recoverLeftovers(dir, "", time.Second, zap.NewNop(), func(_ context.Context, _ []byte, _ time.Time, n rawName) (delivery, error) {
 				counts <- n.eventID
 				time.Sleep(time.Millisecond) // hold the lock while the other lists
 				return delivery{}, nil
@@ -190,5 +190,24 @@ func TestParseRawName(t *testing.T) {
 		if _, ok := parseRawName(bad); ok {
 			t.Errorf("parseRawName(%q) ok", bad)
 		}
+	}
+}
+
+// TestReadRawBound: a raw file larger than maxOutput (the runtime does
+// not bound what it prints) is read, and cut, to maxOutput bytes.
+func TestReadRawBound(t *testing.T) {
+	name := writeRaw(t, t.TempDir(), 1, "", time.Now())
+	f, err := os.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(maxOutput + 4096); err != nil {
+		t.Fatal(err)
+	}
+	data, _, err := readRaw(f)
+	info, _ := os.Stat(name)
+	if err != nil || len(data) != maxOutput || info.Size() != maxOutput {
+		t.Errorf("readRaw: %d bytes, file now %d, err %v; want %d, %d, nil", len(data), info.Size(), err, maxOutput, maxOutput)
 	}
 }
