@@ -97,3 +97,19 @@ func TestE2ECrashInContainer(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestE2EReadmeSnippetAsPID1 runs the README's snippet as PID 1 of a PID
+// namespace (a container without an init), where Start refuses to start a
+// monitor: the program says so, runs, and exits 0; deferring Stop on the
+// nil Monitor does not panic.
+func TestE2EReadmeSnippetAsPID1(t *testing.T) {
+	needContainer(t)
+	bin := servicetest.Build(t, "./reporting/crash/internal/readmeexample")
+	cache := t.TempDir()
+	cmd := exec.Command("unshare", "--pid", "--fork", "--mount-proc", bin)
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cache, "HOME="+cache, "SENTRY_DSN=")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "crash monitor not started") || !strings.Contains(string(out), "the application ran") {
+		t.Errorf("readmeexample as PID 1: %v, want exit 0 after \"crash monitor not started\" and \"the application ran\":\n%s", err, out)
+	}
+}
