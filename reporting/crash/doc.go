@@ -124,6 +124,10 @@
 //     is then reported at the next start, as described above.
 //   - A process killed by a signal the runtime does not handle (SIGKILL,
 //     the OOM killer) prints nothing, so there is nothing to report.
+//   - The runtime writes the crash to the raw crash file only: on a disk
+//     that has filled up since the start, the crash is on standard error
+//     alone. A crash recovered at a later start carries that start's
+//     release, environment and tags.
 //   - The monitor is a second process of the same program: a few
 //     megabytes of memory while it waits, and no CPU.
 package crash

@@ -47,6 +47,11 @@ const rawSuffix = ".crash"
 // beyond it, the oldest are removed.
 const maxLeftovers = 16
 
+// unfinishedAge is how old a file of the crashes directory without a raw
+// crash file's name must be before it is removed: younger, it may be an
+// application's between its creation and its lock.
+const unfinishedAge = time.Minute
+
 // rawFileVariable names, in the monitor's environment, the raw crash file
 // the application created and passed as descriptor 3.
 const rawFileVariable = "SUPPORTKIT_CRASH_RAW_FILE"
@@ -222,6 +227,9 @@ func recoverLeftovers(dir, own string, timeout time.Duration, log *zap.Logger,
 	var good []leftover
 	for _, l := range files {
 		if !l.ok {
+			if info, err := l.f.Stat(); err == nil && time.Since(info.ModTime()) < unfinishedAge {
+				continue // an application between creating and locking it
+			}
 			drop(l, "not a crash file of a finished start (a monitor died while creating it, or the name is foreign)")
 			continue
 		}

@@ -55,8 +55,9 @@ func left(t *testing.T, dir string) []string {
 
 // TestRecoverLeftovers: a dead monitor's file is reported under the event
 // ID its name carries, at its modification time, and removed; a live
-// monitor's (locked) file and this monitor's own are left alone; empty,
-// unfinished and foreign files are removed with a log line.
+// monitor's (locked) file, this monitor's own and a file being created
+// are left alone; empty, old unfinished and foreign files are removed with
+// a log line.
 func TestRecoverLeftovers(t *testing.T) {
 	dir := t.TempDir()
 	at := time.Date(2026, 11, 30, 4, 0, 0, 0, time.UTC)
@@ -77,10 +78,18 @@ func TestRecoverLeftovers(t *testing.T) {
 	}
 	unfinished := filepath.Join(dir, ".tmp-123")
 	foreign := filepath.Join(dir, "notes.txt")
+	old := time.Now().Add(-2 * unfinishedAge)
 	for _, f := range []string{unfinished, foreign} {
 		if err := os.WriteFile(f, nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.Chtimes(f, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	young := filepath.Join(dir, ".tmp-456") // being created right now
+	if err := os.WriteFile(young, nil, 0o600); err != nil {
+		t.Fatal(err)
 	}
 
 	core, logs := observer.New(zap.InfoLevel)
@@ -93,7 +102,7 @@ func TestRecoverLeftovers(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("recovered mismatch (-want +got):\n%s", diff)
 	}
-	wantLeft := []string{filepath.Base(ownName), filepath.Base(liveName)}
+	wantLeft := []string{filepath.Base(ownName), filepath.Base(liveName), filepath.Base(young)}
 	slices.Sort(wantLeft)
 	if diff := cmp.Diff(wantLeft, left(t, dir)); diff != "" {
 		t.Errorf("files left mismatch (-want +got):\n%s", diff)
