@@ -111,25 +111,31 @@ func (m *Monitor) Stop(ctx context.Context) error {
 // Start starts crash capture; call it first thing in main, before any
 // other work, and only when the operator asked for it.
 //
-// Start returns in two processes. In the application, it re-executes the
+// Start returns in two processes. In the application, it creates this
+// run's raw crash file in the outbox's "crashes" directory, re-executes the
 // program (the same executable, arguments and environment) as a small
-// child process, the monitor, in a process group of its own and with
-// standard input reading a pipe, and directs the runtime's crash output
-// into that pipe with [debug.SetCrashOutput]; it returns the [Monitor] and
-// isMonitor false, and the application goes on. The application keeps its
-// process ID, its signals, its standard input, output and error, and its
-// exit code; a crash is still printed on its standard error as usual.
+// child process, the monitor, in a process group of its own, with
+// standard input reading a pipe that ends when the application does, and
+// directs the runtime's crash output into the raw file (into the pipe
+// when there is no raw file) with [debug.SetCrashOutput]; it returns the
+// [Monitor] and isMonitor false, and the application goes on. The
+// application keeps its process ID, its signals, its standard input,
+// output and error, and its exit code; a crash is still printed on its
+// standard error as usual.
 //
 // In the monitor, the same call returns only when the application has
 // exited, with isMonitor true: main must then return at once. Meanwhile
-// the monitor read the pipe; if the application crashed, it parsed the
-// output ([Parse]) into a fatal event ([Report.Event]) and delivered it
-// with a [reporting.Reporter] set up from [Options.Reporting]: to Sentry,
-// or to the outbox that the application's reporter sends at its next
-// start. err is then a delivery problem, already logged.
+// the monitor reported, in the background, the crashes that killed
+// monitors left on disk (see the package documentation); once the
+// application exited, if it crashed, it parsed the output ([Parse]) into
+// a fatal event ([Report.Event]) and delivered it with a
+// [reporting.Reporter] set up from [Options.Reporting]: to Sentry, or to
+// the outbox that the application's reporter sends at its next start.
+// err is then a delivery problem, already logged.
 //
-// If the monitor cannot be started, Start returns the error and the
-// application runs without crash capture: log it and go on.
+// If the monitor cannot be started, Start returns a nil Monitor (whose
+// methods do nothing) and the error, and the application runs without
+// crash capture: log it and go on.
 func Start(opts Options) (m *Monitor, isMonitor bool, err error) {
 	if v, ok := os.LookupEnv(MonitoredPIDVariable); ok {
 		pid, _ := strconv.Atoi(v)
