@@ -120,11 +120,12 @@ func parseRawName(base string) (rawName, bool) {
 	if _, err := strconv.ParseUint(parts[0], 10, 64); err != nil {
 		return rawName{}, false
 	}
+	// Only the canonical spelling that createRaw writes.
 	pid, err := strconv.Atoi(parts[1])
-	if err != nil {
+	if err != nil || pid <= 0 || strconv.Itoa(pid) != parts[1] {
 		return rawName{}, false
 	}
-	if _, err := hex.DecodeString(parts[2]); err != nil {
+	if id, err := hex.DecodeString(parts[2]); err != nil || hex.EncodeToString(id) != parts[2] {
 		return rawName{}, false
 	}
 	return rawName{appPID: pid, eventID: parts[2]}, true

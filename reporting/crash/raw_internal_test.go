@@ -220,3 +220,20 @@ func TestReadRawBound(t *testing.T) {
 		t.Errorf("readRaw: %d bytes, file now %d, err %v; want %d, %d, nil", len(data), info.Size(), err, maxOutput, maxOutput)
 	}
 }
+
+// FuzzParseRawName: any name in the crashes directory is either refused
+// or is the name its parts format back to.
+func FuzzParseRawName(f *testing.F) {
+	f.Add("01764475200000000000-42-9ec79c33ec9942ab8353589fcb2e04dc.crash")
+	f.Add(".tmp-123")
+	f.Add("00000000000000000001--1-9ec79c33ec9942ab8353589fcb2e04dc.crash")
+	f.Fuzz(func(t *testing.T, name string) {
+		n, ok := parseRawName(name)
+		if !ok {
+			return
+		}
+		if again := fmt.Sprintf("%s-%d-%s%s", name[:20], n.appPID, n.eventID, rawSuffix); again != name {
+			t.Errorf("parseRawName(%q) = %+v, which formats as %q", name, n, again)
+		}
+	})
+}
