@@ -50,9 +50,20 @@ import (
 	"github.com/supportkit/supportkit/health/checks"
 )
 
+// healthWiring is what shutdown needs of the health wiring.
+type healthWiring struct {
+	reg        *health.Registry
+	drainDelay time.Duration
+	// stop stops the checks, the fake dependency and the checks' idle
+	// connections.
+	stop func(ctx context.Context) error
+}
+
 // setupHealth wires package health: it registers the probe endpoints on mux
-// and returns the function that drains and shuts down srv on SIGTERM.
-func setupHealth(ctx context.Context, log *zap.Logger, mux *http.ServeMux) (drain func(ctx context.Context, srv *http.Server) error, err error) {
+// and returns what shutdown needs (shutdown.go): the registry, whose
+// readiness fails from MarkDraining on, the drain delay, and a stop
+// function.
+func setupHealth(ctx context.Context, log *zap.Logger, mux *http.ServeMux) (_ healthWiring, err error) {
 	durations := map[string]time.Duration{
 		"SUPPORTKIT_DRAIN_DELAY":     health.DefaultDrainDelay,
 		"SUPPORTKIT_HEALTH_INTERVAL": 2 * time.Second,
@@ -62,7 +73,7 @@ func setupHealth(ctx context.Context, log *zap.Logger, mux *http.ServeMux) (drai
 		if v := os.Getenv(key); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil || d < 0 {
-				return nil, errors.New("health: " + key + ": want a duration such as 2s, got " + v)
+				return healthWiring{}, errors.New("health: " + key + ": want a duration such as 2s, got " + v)
 			}
 			durations[key] = d
 		}
@@ -84,7 +95,7 @@ func setupHealth(ctx context.Context, log *zap.Logger, mux *http.ServeMux) (drai
 	base := os.Getenv("SUPPORTKIT_DEPENDENCY_URL")
 	if base == "" {
 		if dep, err = startFakeDependency(os.Getenv("SUPPORTKIT_DEPENDENCY")); err != nil {
-			return nil, err
+			return healthWiring{}, err
 		}
 		base = dep.url
 		log.Info("fake dependency listening", zap.String("url", base), zap.String("mode", dep.get()))
@@ -101,21 +112,21 @@ func setupHealth(ctx context.Context, log *zap.Logger, mux *http.ServeMux) (drai
 	)
 	if err != nil {
 		dep.close()
-		return nil, err
+		return healthWiring{}, err
 	}
 	reg.Handle(mux)
 	if os.Getenv("SUPPORTKIT_HEALTH_ADMIN") == "1" {
 		if dep == nil {
-			return nil, errors.New("health: SUPPORTKIT_HEALTH_ADMIN needs the fake dependency (unset SUPPORTKIT_DEPENDENCY_URL)")
+			return healthWiring{}, errors.New("health: SUPPORTKIT_HEALTH_ADMIN needs the fake dependency (unset SUPPORTKIT_DEPENDENCY_URL)")
 		}
 		mux.HandleFunc("POST /admin/dependency", dep.admin(log))
 	}
-	return func(ctx context.Context, srv *http.Server) error {
-		err := reg.Drain(ctx, srv)
+	return healthWiring{reg: reg, drainDelay: durations["SUPPORTKIT_DRAIN_DELAY"], stop: func(ctx context.Context) error {
+		err := reg.Stop(ctx)
 		dep.close()
 		client.CloseIdleConnections()
 		return err
-	}, nil
+	}}, nil
 }
 
 // fromLoopback authorizes callers on this machine to read check errors.

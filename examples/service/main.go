@@ -12,12 +12,15 @@
 //	GET  /fail             a dependency fails: 500 problem+json, reported
 //	GET  /panic            the handler panics: 500 problem+json, reported
 //	GET  /panic/goroutine  202, then a background goroutine panics, reported
-//	GET  /slow?d=2s        answers after d
+//	GET  /slow?d=2s        answers after d (at most 10s)
 //	POST /crash            crashes the process (only with -crash-monitor)
 //	GET  /livez /readyz /startupz /healthz   the health probes
 //
 // -demo starts the service on a free port, calls each endpoint once and
 // prints what a support engineer gets for each, then exits.
+//
+// The HTTP server's timeouts and the phases of the shutdown on SIGTERM are
+// in shutdown.go.
 package main
 
 import (
@@ -30,7 +33,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"go.uber.org/zap"
 )
@@ -98,14 +100,21 @@ func run(args []string) error {
 		log = log.WithOptions(demo.teeTo())
 	}
 	defer func() { _ = log.Sync() }()
-
-	// Each package is wired in its own file: reporting.go, tracing.go,
-	// health.go.
-	setupCtx := context.Background()
-	log, reportingMW, flushReports, err := setupReporting(setupCtx, log)
+	settings, err := serverSettingsFromEnv()
 	if err != nil {
 		return err
 	}
+
+	// Each package is wired in its own file: reporting.go, tracing.go,
+	// health.go; shutdown.go has the server's timeouts and the shutdown.
+	// Each set-up returns a new logger only on success: log stays usable
+	// on every error path.
+	setupCtx := context.Background()
+	rlog, reportingMW, flushReports, err := setupReporting(setupCtx, log)
+	if err != nil {
+		return err
+	}
+	log = rlog
 	mux := http.NewServeMux()
 	tracingMW, shutdownTracing, err := setupTracing(setupCtx, log, mux)
 	if err != nil {
@@ -113,53 +122,59 @@ func run(args []string) error {
 	}
 	a := &app{log: log, orders: map[string]order{"1": {ID: "1", Item: "coffee", Quantity: 2}}}
 	a.routes(mux)
-	drain, err := setupHealth(setupCtx, log, mux)
+	hw, err := setupHealth(setupCtx, log, mux)
+	if err != nil {
+		return err
+	}
+	plan, err := planShutdown(settings.shutdownTimeout, hw.drainDelay)
 	if err != nil {
 		return err
 	}
 
-	srv := &http.Server{
-		// The tracing span encloses the reporting scope, so that a report
-		// can name the trace.
-		Handler:           tracingMW(reportingMW(mux)),
-		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          zap.NewStdLog(log),
-	}
+	// The tracing span encloses the reporting scope, so that a report can
+	// name the trace.
+	srv := newServer(tracingMW(reportingMW(mux)), settings, log)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
 	log.Info("listening", zap.String("addr", ln.Addr().String()))
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
+	defer signal.Stop(sigs)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	var demoErr error
+	demoDone := make(chan struct{})
+	demoCtx, cancelDemo := context.WithCancel(context.Background())
+	defer cancelDemo()
 	if demo != nil {
 		// The demo ends the service as SIGTERM would.
 		go func() {
-			demoErr = runDemo(ctx, os.Stdout, "http://"+ln.Addr().String(), demo)
-			stop()
+			defer close(demoDone)
+			demoErr = runDemo(demoCtx, os.Stdout, "http://"+ln.Addr().String(), demo)
 		}()
 	}
 
 	select {
 	case err := <-serveErr:
 		return err
-	case <-ctx.Done():
+	case sig := <-sigs:
+		log.Info("shutting down", zap.String("signal", sig.String()))
+		cancelDemo()
+		if demo != nil {
+			<-demoDone
+		}
+	case <-demoDone:
+		log.Info("shutting down", zap.String("after", "demo"))
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	go exitOnSecondSignal(log, sigs, done)
 	// Order matters: stop taking traffic, finish in-flight requests, then
 	// flush what they produced.
-	errs := []error{drain(shutdownCtx, srv)}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		errs = append(errs, err)
-	}
-	errs = append(errs, shutdownTracing(shutdownCtx), flushReports(shutdownCtx), demoErr)
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(shutdown(log, plan, hw, srv, serveErr, shutdownTracing, flushReports), demoErr); err != nil {
 		return err
 	}
 	log.Info("stopped")

@@ -8,10 +8,12 @@ import (
 )
 
 // maxSlow bounds /slow so that one request cannot hold a connection for
-// long.
-const maxSlow = 30 * time.Second
+// long: the server's write timeout is maxSlow + 5s (shutdown.go), and with
+// the default budgets a /slow in flight at SIGTERM finishes within the
+// HTTP shutdown's 14s.
+const maxSlow = 10 * time.Second
 
-// slow answers after the duration d (default 1s, at most 30s), or gives up
+// slow answers after the duration d (default 1s, at most maxSlow), or gives up
 // when the client goes away: a slow request shows as a long span in the
 // trace.
 func (a *app) slow(w http.ResponseWriter, r *http.Request) {
@@ -20,7 +22,7 @@ func (a *app) slow(w http.ResponseWriter, r *http.Request) {
 		var err error
 		if d, err = time.ParseDuration(s); err != nil || d < 0 || d > maxSlow {
 			a.fail(w, r, errorsx.InvalidArgument.New("bad duration", "d", s,
-				errorsx.Public("d must be a duration between 0s and 30s, such as 2s.")))
+				errorsx.Public("d must be a duration between 0s and 10s, such as 2s.")))
 			return
 		}
 	}

@@ -66,6 +66,11 @@ type Options struct {
 	Addr string
 	// Ready is the path polled until it answers (any status); default /livez.
 	Ready string
+	// Under is a command line the service runs under, such as
+	// {"unshare", "--pid", "--fork", "--mount-proc", "tini", "-s", "--"}:
+	// its words come first, then the binary and its arguments. Signals go
+	// to the first program of Under.
+	Under []string
 }
 
 // FreeAddr returns a 127.0.0.1 address with a port free at the time of the
@@ -115,7 +120,8 @@ func startProcess(t testing.TB, bin string, opts Options) *Service {
 		addr = FreeAddr(t)
 	}
 	s := &Service{Addr: addr, URL: "http://" + addr, done: make(chan struct{})}
-	cmd := exec.Command(bin, append([]string{"-addr", addr}, opts.Args...)...)
+	argv := append(append(append([]string(nil), opts.Under...), bin, "-addr", addr), opts.Args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), opts.Env...)
 	if !slices.ContainsFunc(opts.Env, func(kv string) bool { return strings.HasPrefix(kv, "SUPPORTKIT_OUTBOX=") }) {
 		// Never write reports into the user's own outbox.

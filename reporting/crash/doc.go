@@ -18,7 +18,7 @@
 //		}
 //		// ... set up logging; if err != nil, log that crashes will not be
 //		// reported, and go on.
-//		_ = mon
+//		defer mon.Stop(context.Background()) // nil-safe: nothing if Start failed
 //	}
 //
 // In the application, Start re-executes the program's executable with the
@@ -65,6 +65,43 @@
 // The monitor then writes one line, with the event ID and where the event
 // went, to the shared standard error.
 //
+// # A monitor killed with its application
+//
+// In a container with an init (docker run --init, tini), the init exits
+// when the application does, and the kernel kills every other process of
+// the PID namespace at once, the monitor included: a monitor that read
+// the crash from a pipe was killed before it had read a byte. So the crash
+// does not travel through a pipe when it can be written to disk: Start
+// creates a raw crash file, one per run,
+//
+//	<outbox dir>/crashes/<unix ns>-<application PID>-<event ID>.crash
+//
+// points the runtime's crash output at it (the runtime writes the whole
+// crash there before the process exits), and hands it to the monitor,
+// under an exclusive flock held as long as the application or the monitor
+// lives. The monitor's standard input is then only a lifeline: its end
+// says the application is gone. A monitor that lives reads the file,
+// reports the crash as above, and removes the file once the event is sent
+// or in the outbox; a run without a crash removes its empty file.
+//
+// Every monitor, as it starts, claims the raw files whose lock is free
+// (their application and monitor are dead; process IDs are not trusted,
+// they repeat in containers) and reports each in the background as it
+// would have, under the event ID in its name (Sentry drops the duplicate
+// if the dead monitor had sent it) and with the file's modification time
+// as the time of the crash; then it removes the file. It is the monitor,
+// not the application, that does this, so that the application's start
+// does no extra work and a slow Sentry delays nobody; the crash is
+// therefore reported at the next start with the monitor on. Bounds: the
+// first 8 MiB of a file are read and the file is cut there; at most 16
+// files wait (the oldest beyond are removed); empty and unfinished files
+// are removed; each removal is logged. A file whose event cannot be
+// delivered nor kept in the outbox stays for the next start.
+//
+// Without a usable outbox directory (a read-only disk, [reporting.WithTransport])
+// the crash goes through the pipe to the monitor as before, and the
+// monitor logs that a crash is lost if it is killed before delivering.
+//
 // By default the runtime prints only the crashing goroutine; run the
 // program with GOTRACEBACK=all (or call [runtime/debug.SetTraceback]) to
 // have every goroutine in the report, knowing that standard error gets
@@ -81,10 +118,16 @@
 //     deadlock!") leaves nothing to report.
 //   - An application that is PID 1 of a PID namespace (a container without
 //     an init) takes every other process of the namespace with it when it
-//     exits, the monitor included: Start refuses to start there. Run the
-//     container with an init (docker run --init, tini).
+//     exits, the monitor included: Start refuses to start there and
+//     returns a nil [Monitor] (whose methods do nothing) with the error.
+//     Run the container with an init (docker run --init, tini); its crash
+//     is then reported at the next start, as described above.
 //   - A process killed by a signal the runtime does not handle (SIGKILL,
 //     the OOM killer) prints nothing, so there is nothing to report.
+//   - The runtime writes the crash to the raw crash file only: on a disk
+//     that has filled up since the start, the crash is on standard error
+//     alone. A crash recovered at a later start carries that start's
+//     release, environment and tags.
 //   - The monitor is a second process of the same program: a few
 //     megabytes of memory while it waits, and no CPU.
 package crash

@@ -96,8 +96,10 @@ func TestE2ECrashReachesSentry(t *testing.T) {
 	env := []string{"SENTRY_DSN=" + dsn(rcv.addr), "SUPPORTKIT_OUTBOX=" + t.TempDir(), "OTEL_SDK_DISABLED=true"}
 
 	// Reference: the same crash with the monitor gone (killed), so that
-	// nothing reads the crash output.
-	ref := servicetest.Start(t, bin, servicetest.Options{Env: env, Args: []string{"-crash-monitor"}})
+	// nothing reads the crash output. Its own outbox: the crash it leaves
+	// on disk would be reported by the next monitor using the same one.
+	refEnv := append(env[:len(env):len(env)], "SUPPORTKIT_OUTBOX="+t.TempDir())
+	ref := servicetest.Start(t, bin, servicetest.Options{Env: refEnv, Args: []string{"-crash-monitor"}})
 	if err := syscall.Kill(monitorPID(t, ref), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

@@ -21,9 +21,10 @@ func ExampleStart() {
 	}
 	if err != nil {
 		fmt.Println("crashes will not be reported:", err)
-	} else {
-		defer mon.Stop(context.Background()) // optional: the monitor exits with the application anyway
 	}
+	// Optional (the monitor exits with the application anyway), and
+	// harmless when Start failed: Stop on a nil Monitor does nothing.
+	defer mon.Stop(context.Background())
 	// ... the application.
 }
 

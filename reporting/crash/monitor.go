@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -57,21 +58,41 @@ type Options struct {
 // Monitor is the handle the application gets on its crash monitor.
 type Monitor struct {
 	cmd *exec.Cmd
+	// lifeline is the write end of the monitor's standard input: nothing
+	// is written to it; its end, when the application exits or calls
+	// Stop, tells the monitor that the application is gone.
+	lifeline *os.File
 }
 
-// PID returns the monitor's process ID.
-func (m *Monitor) PID() int { return m.cmd.Process.Pid }
+// running keeps the monitor (and its lifeline, which the garbage collector
+// would otherwise close) for as long as the application runs.
+var running *Monitor
+
+// PID returns the monitor's process ID, or 0 for a nil Monitor (the one
+// a failed [Start] returns).
+func (m *Monitor) PID() int {
+	if m == nil {
+		return 0
+	}
+	return m.cmd.Process.Pid
+}
 
 // Stop turns crash capture off and waits, up to ctx's deadline, for the
 // monitor to exit; then it kills it. A program need not call it: the
 // monitor exits by itself when the application exits. It is for programs
-// that want to stop monitoring early, and for tests.
+// that want to stop monitoring early, and for tests. On a nil Monitor (the
+// one a failed [Start] returns) it does nothing, so that main can defer it
+// whether or not Start succeeded.
 func (m *Monitor) Stop(ctx context.Context) error {
-	// The runtime holds the only write end of the pipe: closing it is
-	// the monitor's end of input.
+	if m == nil {
+		return nil
+	}
 	if err := debug.SetCrashOutput(nil, debug.CrashOptions{}); err != nil {
 		return err
 	}
+	// The runtime's copy of the lifeline (without a raw crash file) went
+	// with the crash output; closing ours is the monitor's end of input.
+	_ = m.lifeline.Close()
 	exited := make(chan struct{})
 	go func() {
 		_ = m.cmd.Wait()
@@ -90,31 +111,37 @@ func (m *Monitor) Stop(ctx context.Context) error {
 // Start starts crash capture; call it first thing in main, before any
 // other work, and only when the operator asked for it.
 //
-// Start returns in two processes. In the application, it re-executes the
+// Start returns in two processes. In the application, it creates this
+// run's raw crash file in the outbox's "crashes" directory, re-executes the
 // program (the same executable, arguments and environment) as a small
-// child process, the monitor, in a process group of its own and with
-// standard input reading a pipe, and directs the runtime's crash output
-// into that pipe with [debug.SetCrashOutput]; it returns the [Monitor] and
-// isMonitor false, and the application goes on. The application keeps its
-// process ID, its signals, its standard input, output and error, and its
-// exit code; a crash is still printed on its standard error as usual.
+// child process, the monitor, in a process group of its own, with
+// standard input reading a pipe that ends when the application does, and
+// directs the runtime's crash output into the raw file (into the pipe
+// when there is no raw file) with [debug.SetCrashOutput]; it returns the
+// [Monitor] and isMonitor false, and the application goes on. The
+// application keeps its process ID, its signals, its standard input,
+// output and error, and its exit code; a crash is still printed on its
+// standard error as usual.
 //
 // In the monitor, the same call returns only when the application has
 // exited, with isMonitor true: main must then return at once. Meanwhile
-// the monitor read the pipe; if the application crashed, it parsed the
-// output ([Parse]) into a fatal event ([Report.Event]) and delivered it
-// with a [reporting.Reporter] set up from [Options.Reporting]: to Sentry,
-// or to the outbox that the application's reporter sends at its next
-// start. err is then a delivery problem, already logged.
+// the monitor reported, in the background, the crashes that killed
+// monitors left on disk (see the package documentation); once the
+// application exited, if it crashed, it parsed the output ([Parse]) into
+// a fatal event ([Report.Event]) and delivered it with a
+// [reporting.Reporter] set up from [Options.Reporting]: to Sentry, or to
+// the outbox that the application's reporter sends at its next start.
+// err is then a delivery problem, already logged.
 //
-// If the monitor cannot be started, Start returns the error and the
-// application runs without crash capture: log it and go on.
+// If the monitor cannot be started, Start returns a nil Monitor (whose
+// methods do nothing) and the error, and the application runs without
+// crash capture: log it and go on.
 func Start(opts Options) (m *Monitor, isMonitor bool, err error) {
 	if v, ok := os.LookupEnv(MonitoredPIDVariable); ok {
 		pid, _ := strconv.Atoi(v)
 		return nil, true, runMonitor(opts, pid)
 	}
-	m, err = startMonitor()
+	m, err = startMonitor(opts)
 	return m, false, err
 }
 
@@ -122,7 +149,7 @@ func Start(opts Options) (m *Monitor, isMonitor bool, err error) {
 // it to make the start fail.
 var findExecutable = executable
 
-func startMonitor() (*Monitor, error) {
+func startMonitor(opts Options) (*Monitor, error) {
 	if err := checkProcess(); err != nil {
 		return nil, err
 	}
@@ -134,29 +161,56 @@ func startMonitor() (*Monitor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("crash: monitor not started: %w", err)
 	}
-	defer w.Close() // SetCrashOutput keeps its own duplicate
 	cmd := exec.Command(exe, os.Args[1:]...)
 	cmd.Args[0] = os.Args[0]
 	cmd.Env = monitorEnv(os.Environ(), os.Getpid())
 	cmd.Stdin = r
 	cmd.Stderr = os.Stderr // for the monitor's own lines
 	cmd.SysProcAttr = sysProcAttr()
+	// The runtime writes the crash into the raw crash file itself, before
+	// the process exits, so that the crash is on disk even if the monitor
+	// is killed at once (as in a container whose init exits with the
+	// application). Without a raw file (no outbox directory, a read-only
+	// disk), the crash goes through the pipe as it always did.
+	out := w
+	var raw *os.File
+	rawPath := ""
+	if dir, err := rawDirOf(opts); err == nil {
+		if raw, rawPath, err = createRaw(dir, os.Getpid()); err == nil {
+			cmd.ExtraFiles = []*os.File{raw}
+			cmd.Env = append(cmd.Env, rawFileVariable+"="+rawPath)
+			out = raw
+		}
+	}
+	fail := func(err error) (*Monitor, error) {
+		_ = w.Close()
+		if raw != nil {
+			_ = raw.Close()
+			_ = os.Remove(rawPath)
+		}
+		return nil, fmt.Errorf("crash: monitor not started: %w", err)
+	}
 	err = cmd.Start()
 	_ = r.Close()
 	if err != nil {
-		return nil, fmt.Errorf("crash: monitor not started: %w", err)
+		return fail(err)
 	}
-	if err := debug.SetCrashOutput(w, debug.CrashOptions{}); err != nil {
+	if err := debug.SetCrashOutput(out, debug.CrashOptions{}); err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		return nil, fmt.Errorf("crash: monitor not started: %w", err)
+		return fail(err)
+	}
+	if raw != nil {
+		// The runtime's and the monitor's copies hold the lock from now on.
+		_ = raw.Close()
 	}
 	// Nothing waits for the monitor in the application: a goroutine
 	// blocked in wait4 would keep the runtime from ever declaring "all
 	// goroutines are asleep - deadlock!", changing how the application
 	// dies. Should the monitor die first (only if killed), it stays a
 	// zombie until the application exits or calls Stop.
-	return &Monitor{cmd: cmd}, nil
+	running = &Monitor{cmd: cmd, lifeline: w}
+	return running, nil
 }
 
 // monitorEnv is the application's environment for the monitor, with the
@@ -167,7 +221,7 @@ func monitorEnv(env []string, pid int) []string {
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case MonitoredPIDVariable, "GOGC", "GOMEMLIMIT":
+		case MonitoredPIDVariable, rawFileVariable, "GOGC", "GOMEMLIMIT":
 			continue
 		}
 		out = append(out, kv)
@@ -175,8 +229,10 @@ func monitorEnv(env []string, pid int) []string {
 	return append(out, MonitoredPIDVariable+"="+strconv.Itoa(pid))
 }
 
-// runMonitor is the monitor process: it reads the crash output until the
-// application exits and reports the crash, if there was one.
+// runMonitor is the monitor process: it reports the crashes earlier
+// monitors left on disk, waits until the application exits, and reports
+// its crash, if there was one: the raw crash file's content, or what came
+// through the pipe when there is no raw file.
 func runMonitor(opts Options, appPID int) error {
 	log := opts.Logger
 	if log == nil {
@@ -184,33 +240,90 @@ func runMonitor(opts Options, appPID int) error {
 	}
 	log = log.With(zap.Int("app_pid", appPID))
 	defer func() { _ = log.Sync() }()
-
-	in, stop := input(appPID)
-	output, started, err := readOutput(in)
-	stop()
-	if err != nil {
-		log.Warn("crash monitor: reading the crash output failed", zap.Error(err))
-	}
-	if len(output) == 0 {
-		return nil // the application exited without crashing
-	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
+
+	raw, rawPath, rawErr := monitorRawFile(opts, appPID)
+	if rawErr != nil {
+		log.Warn("crash monitor: the crash output is not kept on disk; a crash is lost if the monitor dies before delivering it", zap.Error(rawErr))
+	} else {
+		defer raw.Close()
+	}
+	// Leftovers are reported while the application runs, in the
+	// background, so that the end of the application is seen at once.
+	recovered := make(chan struct{})
+	go func() {
+		defer close(recovered)
+		if dir, err := rawDirOf(opts); err == nil {
+			recoverLeftovers(dir, rawPath, timeout, log, func(ctx context.Context, output []byte, at time.Time, n rawName) (delivery, error) {
+				return report(ctx, output, at, n.appPID, n.eventID, opts)
+			})
+		}
+	}()
+
+	in, stop := input(appPID)
+	output, started, err := readOutput(in)
+	stop()
+	<-recovered
+	if err != nil {
+		log.Warn("crash monitor: reading the crash output failed", zap.Error(err))
+	}
+	eventID := ""
+	if raw != nil {
+		n, _ := parseRawName(filepath.Base(rawPath))
+		eventID = n.eventID
+		if len(output) == 0 {
+			output, started, err = readRaw(raw)
+			if err != nil {
+				log.Warn("crash monitor: reading the raw crash file failed", zap.String("file", rawPath), zap.Error(err))
+			}
+		}
+	}
+	if len(output) == 0 {
+		removeRaw(rawPath) // the application exited without crashing
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	res, err := report(ctx, output, started, appPID, opts)
+	res, err := report(ctx, output, started, appPID, eventID, opts)
 	if err != nil {
-		log.Error("crash monitor: the crash report was lost", zap.Error(err))
+		log.Error("crash monitor: the crash report was not delivered", zap.String("kept_in", rawPath), zap.Error(err))
 		return err
 	}
+	removeRaw(rawPath)
 	log.Info("crash reported",
 		zap.String("event_id", res.eventID),
 		zap.String("delivered_to", res.deliveredTo),
 		zap.String("outbox", res.outbox),
 		zap.String("crash", res.title))
 	return nil
+}
+
+// monitorRawFile returns the raw crash file the application passed as
+// descriptor 3. Without one, it finds out why for the log.
+func monitorRawFile(opts Options, appPID int) (*os.File, string, error) {
+	if name := os.Getenv(rawFileVariable); name != "" {
+		return os.NewFile(3, name), name, nil
+	}
+	dir, err := rawDirOf(opts)
+	if err != nil {
+		return nil, "", err
+	}
+	f, name, err := createRaw(dir, appPID)
+	if err != nil {
+		return nil, "", err
+	}
+	_ = f.Close()
+	_ = os.Remove(name)
+	return nil, "", errors.New("crash: the application could not create its raw crash file in " + dir)
+}
+
+func removeRaw(name string) {
+	if name != "" {
+		_ = os.Remove(name)
+	}
 }
 
 // readOutput reads in to its end, keeping the first maxOutput bytes, and
@@ -245,9 +358,11 @@ type delivery struct {
 	eventID, deliveredTo, outbox, title string
 }
 
-// report parses output and delivers its event through a reporter.
-func report(ctx context.Context, output []byte, at time.Time, appPID int, opts Options) (delivery, error) {
+// report parses output and delivers its event under eventID ("" for a
+// new one).
+func report(ctx context.Context, output []byte, at time.Time, appPID int, eventID string, opts Options) (delivery, error) {
 	ev := eventOf(output)
+	ev.EventID = sentry.EventID(eventID)
 	if !at.IsZero() {
 		ev.Timestamp = at.UTC()
 	}
@@ -261,6 +376,13 @@ func report(ctx context.Context, output []byte, at time.Time, appPID int, opts O
 	// counts sentry-go would add are the monitor's, not the application's.
 	ev.Contexts["runtime"] = sentry.Context{"name": "go", "version": runtime.Version(),
 		"go_numroutines": nil, "go_maxprocs": nil, "go_numcgocalls": nil}
+	return persistEvent(ctx, ev, opts)
+}
+
+// persistEvent delivers ev with a reporter set up from opts: to Sentry,
+// or to the outbox. It is the one place the crash package hands an event
+// over for delivery.
+func persistEvent(ctx context.Context, ev *sentry.Event, opts Options) (delivery, error) {
 	rep, err := reporting.Setup(opts.Reporting...)
 	if err != nil {
 		return delivery{}, err

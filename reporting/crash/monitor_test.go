@@ -205,3 +205,25 @@ func TestMonitorStop(t *testing.T) {
 		t.Errorf("received %d events after Stop, want none", len(evs))
 	}
 }
+
+// TestStartWithoutRawFile: when the raw crash file cannot be created (here
+// "crashes" in the outbox is a file), the crash goes through the pipe as
+// before and is reported, and the monitor says what is at risk.
+func TestStartWithoutRawFile(t *testing.T) {
+	rcv := newReceiver(t, "")
+	outbox := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outbox, "crashes"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stderr, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + dsn(rcv.addr), "CRASHER_OUTBOX=" + outbox}, "-monitor", "goroutine")
+	if code != 2 {
+		t.Fatalf("exit code %d, want 2; stderr:\n%s", code, stderr)
+	}
+	evs := rcv.fatalEvents()
+	if len(evs) != 1 || evs[0].Exception[len(evs[0].Exception)-1].Value != "boom in a goroutine" {
+		t.Fatalf("received %d fatal events, want the crash; stderr:\n%s", len(evs), stderr)
+	}
+	if !strings.Contains(stderr, "the crash output is not kept on disk") {
+		t.Errorf("the monitor did not say the crash output is not on disk:\n%s", stderr)
+	}
+}
