@@ -18,7 +18,7 @@ func TestOutboxDirOf(t *testing.T) {
 		opts []reporting.Option
 		want string
 	}{
-		{"default", nil, filepath.Join(cache, "supportkit", "outbox")},
+		{"default: one per service", nil, filepath.Join(cache, "supportkit", "outbox", "reporting.test")},
 		{"WithOutbox", []reporting.Option{reporting.WithOutbox("/srv/outbox", 0)}, "/srv/outbox"},
 		{"WithTransport", []reporting.Option{reporting.WithTransport(sentry.NewHTTPSyncTransport())}, ""},
 	}
@@ -27,5 +27,25 @@ func TestOutboxDirOf(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("%s: OutboxDirOf = %q, %v; want %q", tt.name, got, err, tt.want)
 		}
+	}
+}
+
+// TestOutboxDirOfIsSetupsDir: the crash monitor keeps its raw files beside
+// the outbox the application's reporter really uses.
+func TestOutboxDirOfIsSetupsDir(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("HOME", cache)
+	want, err := reporting.OutboxDirOf(reporting.WithDSN(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := reporting.Setup(reporting.WithDSN(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shutdown(t, r)
+	if r.OutboxDir() != want {
+		t.Errorf("Setup uses %q, OutboxDirOf says %q", r.OutboxDir(), want)
 	}
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/supportkit/supportkit/internal/servicetest"
-	"github.com/supportkit/supportkit/reporting"
+	outboxpkg "github.com/supportkit/supportkit/reporting/outbox"
 )
 
 // crashService asks the service to crash (POST /crash) and waits for it to
@@ -186,14 +186,14 @@ func TestE2ECrashWhileSentryIsDown(t *testing.T) {
 // fatalInOutbox returns the IDs of the fatal events in the outbox.
 func fatalInOutbox(t *testing.T, dir string) []string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "*"+reporting.OutboxSuffix))
+	files, _ := filepath.Glob(filepath.Join(dir, "*"+outboxpkg.Suffix))
 	var ids []string
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			continue
 		}
-		env, err := reporting.ParseEnvelope(data)
+		env, err := outboxpkg.Parse(data)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}

@@ -395,10 +395,10 @@ func persistEvent(ctx context.Context, ev *sentry.Event, opts Options) (delivery
 	}
 	st := rep.Stats()
 	switch {
-	case st.Outboxed > 0:
-		d.deliveredTo = "outbox"
 	case st.Sent > 0:
 		d.deliveredTo = "sentry"
+	case st.Outboxed > 0:
+		d.deliveredTo = "outbox" // written first, not delivered yet: the next start sends it
 	default:
 		if err == nil {
 			err = errors.New("crash: the reporter neither sent nor kept the event")

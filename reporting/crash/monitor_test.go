@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/supportkit/supportkit/reporting"
+	outboxpkg "github.com/supportkit/supportkit/reporting/outbox"
 )
 
 // crashSummary is what a support engineer reads first in a crash event.
@@ -85,7 +86,7 @@ func TestStartReportsCrashToSentry(t *testing.T) {
 			if got := [2]string{evs[0].Release, evs[0].Environment}; got != [2]string{"crasher@1.2.3", "staging"} {
 				t.Errorf("release and environment %q, want those of SENTRY_RELEASE and SENTRY_ENVIRONMENT", got)
 			}
-			if files, _ := filepath.Glob(filepath.Join(outbox, "*"+reporting.OutboxSuffix)); len(files) != 0 {
+			if files, _ := filepath.Glob(filepath.Join(outbox, "*"+outboxpkg.Suffix)); len(files) != 0 {
 				t.Errorf("outbox holds %v, want nothing", files)
 			}
 			if !strings.Contains(stderr, `"delivered_to":"sentry"`) {
@@ -105,7 +106,7 @@ func TestStartKeepsCrashInOutboxWhenSentryIsDown(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("exit code %d, want 2; stderr:\n%s", code, stderr)
 	}
-	files, _ := filepath.Glob(filepath.Join(outbox, "*"+reporting.OutboxSuffix))
+	files, _ := filepath.Glob(filepath.Join(outbox, "*"+outboxpkg.Suffix))
 	if len(files) != 1 {
 		t.Fatalf("outbox holds %v, want one envelope; stderr:\n%s", files, stderr)
 	}
@@ -113,7 +114,7 @@ func TestStartKeepsCrashInOutboxWhenSentryIsDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := reporting.ParseEnvelope(data)
+	env, err := outboxpkg.Parse(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestStartKeepsCrashInOutboxWhenSentryIsDown(t *testing.T) {
 	if len(got) != 1 || got[0].EventID != evs[0].EventID {
 		t.Fatalf("after restart the receiver got %d fatal events, want the outbox's %s", len(got), evs[0].EventID)
 	}
-	if files, _ := filepath.Glob(filepath.Join(outbox, "*"+reporting.OutboxSuffix)); len(files) != 0 {
+	if files, _ := filepath.Glob(filepath.Join(outbox, "*"+outboxpkg.Suffix)); len(files) != 0 {
 		t.Errorf("outbox still holds %v after delivery", files)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/getsentry/sentry-go"
 
-	"github.com/supportkit/supportkit/reporting"
+	outboxpkg "github.com/supportkit/supportkit/reporting/outbox"
 )
 
 // receiver is a Sentry-side receiver for tests: it accepts envelopes on
@@ -62,7 +62,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	env, err := reporting.ParseEnvelope(body)
+	env, err := outboxpkg.Parse(body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
