@@ -1,0 +1,98 @@
+package errorsx_test
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/supportkit/supportkit/errorsx"
+)
+
+// credentials keeps its secret in an unexported field, where fmt cannot
+// call the secret's own methods.
+type credentials struct {
+	User string
+	key  errorsx.SecretValue
+}
+
+type holder struct {
+	Name  string
+	inner any
+	ptr   *credentials
+}
+
+// nestedSecrets returns values that hold secret however it is nested.
+func nestedSecrets(secret string) map[string]any {
+	c := credentials{User: "ann", key: errorsx.Secret(secret)}
+	return map[string]any{
+		"unexported field":       c,
+		"pointer to struct":      &c,
+		"unexported any field":   holder{Name: "h", inner: errorsx.Secret(secret)},
+		"unexported pointer":     holder{Name: "h", ptr: &c},
+		"map":                    map[string]any{"k": errorsx.Secret(secret)},
+		"map of structs":         map[string]credentials{"k": c},
+		"slice":                  []any{1, errorsx.Secret(secret)},
+		"slice of secret values": []errorsx.SecretValue{errorsx.Secret(secret)},
+		"exported field":         struct{ Key errorsx.SecretValue }{errorsx.Secret(secret)},
+		"pointer to secret":      &struct{ k *errorsx.SecretValue }{k: new(errorsx.Secret(secret))},
+		"secret of a struct":     errorsx.Secret(credentials{User: secret}),
+	}
+}
+
+func TestSecretRedactedHoweverNested(t *testing.T) {
+	const secret = "n3st3d-s3cr3t"
+	for name, v := range nestedSecrets(secret) {
+		t.Run(name, func(t *testing.T) {
+			err := errorsx.Internal.New("boom", "value", v)
+			rec := httptest.NewRecorder()
+			errorsx.WriteProblem(rec, nil, errorsx.InvalidArgument.New("bad", "value", v), "")
+			var text bytes.Buffer
+			slog.New(slog.NewTextHandler(&text, nil)).Error("failed", "v", v, "err", err)
+			outputs := map[string]string{
+				"%v":              fmt.Sprintf("%v", v),
+				"%+v":             fmt.Sprintf("%+v", v),
+				"%#v":             fmt.Sprintf("%#v", v),
+				"%s":              fmt.Sprintf("%s", v),
+				"%x":              fmt.Sprintf("%x", v),
+				"Sprint":          fmt.Sprint(v),
+				"error %+v":       fmt.Sprintf("%+v", err),
+				"json":            mustJSON(t, v),
+				"zap":             string(zapJSON(t, errorsx.Zap(err))),
+				"zap.Any":         string(zapJSON(t, zap.Any("v", v))),
+				"slog":            string(slogJSON(t, errorsx.Attr(err), slog.Any("v", v))),
+				"slog text":       text.String(),
+				"problem":         rec.Body.String(),
+				"fields %#v":      fmt.Sprintf("%#v", errorsx.FieldsOf(err)),
+				"fields Sprint":   fmt.Sprint(errorsx.FieldsOf(err)),
+				"fields json":     mustJSON(t, errorsx.FieldsOf(err)),
+				"fields zap.Any":  string(zapJSON(t, zap.Any("f", errorsx.FieldsOf(err)))),
+				"time-stamped %v": fmt.Sprintf("%v %v", time.Duration(0), v),
+			}
+			for out, s := range outputs {
+				if strings.Contains(s, secret) {
+					t.Errorf("%s reveals the secret: %s", out, s)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretRevealKeepsValue(t *testing.T) {
+	s := errorsx.Secret(42)
+	if got := s.Reveal(); got != 42 {
+		t.Errorf("Reveal() = %v, want 42", got)
+	}
+	var zero errorsx.SecretValue
+	if got := zero.Reveal(); got != nil {
+		t.Errorf("zero SecretValue Reveal() = %v, want nil", got)
+	}
+	if got := fmt.Sprint(zero); got != errorsx.Redacted {
+		t.Errorf("zero SecretValue prints %q, want %q", got, errorsx.Redacted)
+	}
+}
