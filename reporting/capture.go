@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -32,8 +31,8 @@ type job struct {
 	logger     string
 	logFields  map[string]any
 	level      sentry.Level
-	scope      *sentry.Scope // the scope of the request's or goroutine's hub, or nil for the base scope
-	req        *http.Request
+	scope      *sentry.Scope    // a copy of the scope of the request's or goroutine's hub, or nil for the base scope
+	req        *requestSnapshot // copied on the request's goroutine
 	span       trace.SpanContext
 	suppressed int64
 	pcs        []uintptr // where it was captured or panicked, when err has no stack
@@ -55,7 +54,7 @@ func (j *job) hint() *sentry.EventHint {
 		h.RecoveredException = j.panicValue
 	}
 	if j.req != nil {
-		h.Request = j.req
+		h.Request = j.req.httpRequest()
 	}
 	return h
 }
@@ -130,15 +129,16 @@ func (r *Reporter) fill(ctx context.Context, j *job) {
 	if ctx == nil {
 		return
 	}
+	// The request and the scope are copied here, on the goroutine that
+	// owns them: the handler may go on changing both while the event is
+	// built on the reporter's goroutine. The scope's copy shares its
+	// breadcrumbs, which are never written after they are added
+	// (scrubbing makes new ones).
 	if rc, ok := ctx.Value(requestKey{}).(*requestContext); ok {
-		j.req = rc.req
+		j.req = rc.snapshot()
 	}
-	// The scope is read when the event is built, a moment later on the
-	// reporter's goroutine, rather than copied here: a copy would cost the
-	// caller more than everything else together. Each request and goroutine
-	// has its own scope, so what is read is still this request's.
 	if hub, ok := ctx.Value(sentry.HubContextKey).(*sentry.Hub); ok && hub != r.hub {
-		j.scope = hub.Scope()
+		j.scope = hub.Scope().Clone()
 	}
 	j.span = trace.SpanContextFromContext(ctx)
 }
@@ -238,7 +238,7 @@ func (r *Reporter) build(j *job) *sentry.Event {
 	}
 	if j.req != nil {
 		ev.Request = r.scrub.request(j.req)
-		ev.Transaction = j.req.Method + " " + j.req.URL.Path
+		ev.Transaction = j.req.transaction()
 	}
 	return ev
 }

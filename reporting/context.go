@@ -17,13 +17,26 @@ import (
 type requestContext struct {
 	context.Context
 	r   *Reporter
-	req *http.Request
+	req *http.Request // the request, read only on its own goroutine
+	// snap is the request as copied when a goroutine was started from it
+	// (see [Reporter.Go]); it wins over req, which that goroutine must not
+	// read.
+	snap *requestSnapshot
 
 	mu  sync.Mutex
 	hub *sentry.Hub
 }
 
 type requestKey struct{}
+
+// snapshot returns a copy of what an event needs of the request, or nil.
+// Call it on the goroutine that serves the request.
+func (c *requestContext) snapshot() *requestSnapshot {
+	if c.snap != nil {
+		return c.snap
+	}
+	return snapshotRequest(c.req)
+}
 
 func (c *requestContext) Value(key any) any {
 	switch key {
