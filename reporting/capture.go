@@ -107,8 +107,12 @@ func (r *Reporter) capture(ctx context.Context, err error, skip int) string {
 			pc = pcs[0]
 		}
 	}
+	if id, ok := r.storm.held.take(err, false); ok {
+		return id // its log line was just reported, or held back and counted
+	}
 	ok, suppressed := r.storm.take(stormKey{errorsx.CodeOf(err).String(), pc})
 	if !ok {
+		r.storm.held.put(err, false, "")
 		return ""
 	}
 	j := &job{kind: kindError, err: err, level: sentry.LevelError}
