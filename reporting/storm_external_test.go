@@ -44,7 +44,9 @@ func TestStormCountsRideOnNextEvent(t *testing.T) {
 }
 
 //go:noinline
-func paymentFailure(i int) error { return errorsx.Unavailable.New("payment gateway down", "attempt", i) }
+func paymentFailure(i int) error {
+	return errorsx.Unavailable.New("payment gateway down", "attempt", i)
+}
 
 // TestStormCountsEachFailureOnce: a failure that is captured and then
 // logged, as handlers do, counts once when storm control holds it back,
