@@ -31,7 +31,7 @@ type job struct {
 	logger     string
 	logFields  map[string]any
 	level      sentry.Level
-	scope      *sentry.Scope    // a copy of the scope of the request's or goroutine's hub, or nil for the base scope
+	scope      *sentry.Scope    // the scope of the request's or goroutine's hub, or nil for the base scope
 	req        *requestSnapshot // copied on the request's goroutine
 	span       trace.SpanContext
 	suppressed int64
@@ -133,16 +133,21 @@ func (r *Reporter) fill(ctx context.Context, j *job) {
 	if ctx == nil {
 		return
 	}
-	// The request and the scope are copied here, on the goroutine that
-	// owns them: the handler may go on changing both while the event is
-	// built on the reporter's goroutine. The scope's copy shares its
-	// breadcrumbs, which are never written after they are added
-	// (scrubbing makes new ones).
+	// The request is copied here, on the goroutine that serves it: the
+	// handler may go on changing it while the event is built on the
+	// reporter's goroutine, and nothing guards it.
 	if rc, ok := ctx.Value(requestKey{}).(*requestContext); ok {
 		j.req = rc.snapshot()
 	}
+	// The scope is not copied: scope.Clone would more than double what a
+	// capture costs its caller. The reporter's goroutine reads it through
+	// ApplyToEvent, under the scope's own lock, which copies the tags,
+	// contexts, user and breadcrumb list; the breadcrumbs themselves are
+	// never written after they are added (scrubbing makes new ones). So
+	// the event may carry a breadcrumb added a moment after the capture;
+	// it never races one. Each request and goroutine has its own scope.
 	if hub, ok := ctx.Value(sentry.HubContextKey).(*sentry.Hub); ok && hub != r.hub {
-		j.scope = hub.Scope().Clone()
+		j.scope = hub.Scope()
 	}
 	j.span = trace.SpanContextFromContext(ctx)
 }
