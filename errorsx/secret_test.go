@@ -2,6 +2,7 @@ package errorsx_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -94,5 +95,30 @@ func TestSecretRevealKeepsValue(t *testing.T) {
 	}
 	if got := fmt.Sprint(zero); got != errorsx.Redacted {
 		t.Errorf("zero SecretValue prints %q, want %q", got, errorsx.Redacted)
+	}
+}
+
+// TestProblemInstanceHidesTokens: a token in the request's path (a JWT, a
+// long random key) is not echoed into the problem's instance, which
+// proxies, browsers and support tickets keep.
+func TestProblemInstanceHidesTokens(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"/orders/42", "/orders/42"},
+		{"/reset/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc/confirm", "/reset/[REDACTED]/confirm"},
+		{"/keys/sEcR3t7oKeN9x2Q8vB4nM6kL1pZ5wY3uT0rD", "/keys/[REDACTED]"},
+		{"/blobs/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b", "/blobs/[REDACTED]"},
+		{"/docs/annual-report-for-the-shareholders-2024", "/docs/annual-report-for-the-shareholders-2024"},
+		{"/orders/550e8400-e29b-41d4-a716-446655440000", "/orders/550e8400-e29b-41d4-a716-446655440000"},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		errorsx.WriteProblem(rec, httptest.NewRequest("GET", tt.path, nil), errorsx.NotFound.New("nope"), "")
+		var p errorsx.Problem
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Instance != tt.want {
+			t.Errorf("%s: instance %q, want %q", tt.path, p.Instance, tt.want)
+		}
 	}
 }
