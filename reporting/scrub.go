@@ -153,9 +153,9 @@ func (sc *scrubber) secretLooking(s string) bool {
 }
 
 // hasRandomRun reports whether s holds a run of 32 or more base64 or hex
-// characters that mixes letters and digits (and, unless it is all hex,
-// upper and lower case): the shape of a random token, not of a word, slug
-// or number.
+// characters shaped like a random token rather than a word, slug, number
+// or UUID: upper and lower case letters mixed with digits, or 32 hex
+// digits in a row with letters and digits.
 func hasRandomRun(s string) bool {
 	start := 0
 	for i := 0; i <= len(s); i++ {
@@ -176,27 +176,30 @@ func isTokenByte(c byte) bool {
 }
 
 func randomLooking(run string) bool {
-	var digit, lower, upper, nonHex bool
+	var digit, lower, upper bool
+	hexRun, hexDigit, hexLetter := 0, false, false
 	for i := 0; i < len(run); i++ {
 		c := run[i]
-		switch {
-		case '0' <= c && c <= '9':
-			digit = true
-		case 'a' <= c && c <= 'z':
-			lower = true
-			nonHex = nonHex || c > 'f'
-		case 'A' <= c && c <= 'Z':
-			upper = true
-			nonHex = nonHex || c > 'F'
+		isDigit := '0' <= c && c <= '9'
+		isHexLetter := 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+		digit = digit || isDigit
+		lower = lower || 'a' <= c && c <= 'z'
+		upper = upper || 'A' <= c && c <= 'Z'
+		if isDigit || isHexLetter {
+			if hexRun == 0 {
+				hexDigit, hexLetter = false, false
+			}
+			hexRun++
+			hexDigit = hexDigit || isDigit
+			hexLetter = hexLetter || isHexLetter
+			if hexRun >= 32 && hexDigit && hexLetter {
+				return true // a hex digest or key
+			}
+		} else {
+			hexRun = 0
 		}
 	}
-	if !digit {
-		return false
-	}
-	if !nonHex && (lower || upper) {
-		return true // a hex digest or key
-	}
-	return lower && upper
+	return digit && lower && upper
 }
 
 // truncate cuts s to at most limit bytes, on a UTF-8 boundary, and marks
