@@ -71,8 +71,13 @@ func (r *Reporter) recoverRequest(rc *requestContext, w http.ResponseWriter, req
 		err = errors.New(panicText(v))
 	}
 	if span.IsRecording() {
-		span.RecordError(err, trace.WithAttributes(attribute.String("exception.type", "panic")))
-		span.SetStatus(codes.Error, "panic: "+r.scrub.value(panicText(v)))
+		// The exception event RecordError would make, with the text
+		// scrubbed as the Sentry event's is.
+		text := r.scrub.value(panicText(v))
+		span.AddEvent("exception", trace.WithAttributes(
+			attribute.String("exception.type", "panic"),
+			attribute.String("exception.message", text)))
+		span.SetStatus(codes.Error, "panic: "+text)
 		if id != "" {
 			span.SetAttributes(attribute.String(EventIDAttribute, id))
 		}

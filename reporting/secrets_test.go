@@ -154,3 +154,32 @@ func spanText(t *testing.T, spans *tracetest.SpanRecorder) string {
 	}
 	return b.String()
 }
+
+// TestPanicTextScrubbedEverywhere: a panic whose text carries a token
+// (a JWT, a bearer credential) is scrubbed in the span's status and
+// exception event, the log line and the event.
+func TestPanicTextScrubbedEverywhere(t *testing.T) {
+	var zapOut bytes.Buffer
+	zcore := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(&zapOut), zap.DebugLevel)
+	rec := reportingtest.New(t, reporting.WithLogger(zap.New(zcore)))
+	rep := rec.Reporter()
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
+	for _, v := range []any{"failed with " + jwt, fmt.Errorf("upstream said Authorization: Bearer %s", leaked)} {
+		h := rep.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(v) }))
+		req := httptest.NewRequest("GET", "/x", nil)
+		ctx, span := tp.Tracer("test").Start(req.Context(), "GET /x")
+		h.ServeHTTP(httptest.NewRecorder(), req.WithContext(ctx))
+		span.End()
+	}
+	out := spanText(t, spans) + zapOut.String() + eventsJSON(t, rec.Events())
+	for _, s := range []string{jwt, leaked} {
+		if i := strings.Index(out, s); i >= 0 {
+			t.Errorf("output reveals a token: ...%s...", out[max(0, i-100):min(len(out), i+40)])
+		}
+	}
+	if !strings.Contains(out, "exception") {
+		t.Errorf("no exception event in the span:\n%s", out)
+	}
+}
