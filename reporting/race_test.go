@@ -26,7 +26,7 @@ import (
 func TestOneRequestManyGoroutines(t *testing.T) {
 	rec := reportingtest.New(t, reporting.WithStormLimit(1e6, 1e6), reporting.WithQueueSize(10000))
 	log, _ := newLogger(rec)
-	const workers, rounds = 8, 20
+	const workers, rounds = 8, 8
 
 	var (
 		mu  sync.Mutex

@@ -20,6 +20,13 @@ import (
 // Scrubbing says what personal data and secrets are removed from events
 // before they leave the process (to Sentry or to the outbox). Removed
 // values are replaced by [errorsx.Redacted].
+//
+// Whatever the rules, even for the zero Scrubbing: header values, path
+// segments and query keys holding a random-looking run (32 or more base64
+// or hex characters, see [DefaultScrubbing]) are removed, values marked
+// with [errorsx.Secret] are redacted, sizes are bounded as
+// [DefaultScrubbing] says, and request bodies, cookies and the client
+// address are never sent.
 type Scrubbing struct {
 	// Headers are request header names (any case) whose values are
 	// removed. Headers whose name matches Keys or HeaderNames are removed
@@ -116,12 +123,23 @@ func DefaultScrubbing() Scrubbing {
 type scrubber struct {
 	s       Scrubbing
 	headers map[string]bool // canonical header names
+	// anyValue matches where one of s.Values does: one pass over a text
+	// that holds nothing secret (most texts) instead of one per rule.
+	anyValue *regexp.Regexp
 }
 
 func newScrubber(s Scrubbing) *scrubber {
 	sc := &scrubber{s: s, headers: map[string]bool{}}
 	for _, h := range s.Headers {
 		sc.headers[http.CanonicalHeaderKey(h)] = true
+	}
+	if len(s.Values) > 0 {
+		alts := make([]string, len(s.Values))
+		for i, re := range s.Values {
+			alts[i] = "(?:" + re.String() + ")"
+		}
+		// Each rule compiled on its own, so their union compiles too.
+		sc.anyValue = regexp.MustCompile(strings.Join(alts, "|"))
 	}
 	return sc
 }
@@ -133,6 +151,9 @@ func (sc *scrubber) value(s string) string { return truncate(sc.text(s), maxValu
 
 // text removes secret-looking text from s.
 func (sc *scrubber) text(s string) string {
+	if sc.anyValue == nil || !sc.anyValue.MatchString(s) {
+		return s
+	}
 	for _, re := range sc.s.Values {
 		if re.MatchString(s) {
 			s = re.ReplaceAllLiteralString(s, errorsx.Redacted)
@@ -144,12 +165,7 @@ func (sc *scrubber) text(s string) string {
 // secretLooking reports whether s, a header value, path segment or query
 // key, carries a token anywhere: a match of Values or a long random run.
 func (sc *scrubber) secretLooking(s string) bool {
-	for _, re := range sc.s.Values {
-		if re.MatchString(s) {
-			return true
-		}
-	}
-	return hasRandomRun(s)
+	return hasRandomRun(s) || (sc.anyValue != nil && sc.anyValue.MatchString(s))
 }
 
 // hasRandomRun reports whether s holds a run of 32 or more base64 or hex
@@ -300,7 +316,7 @@ func snapshotRequest(r *http.Request) *requestSnapshot {
 	}
 	s := &requestSnapshot{method: r.Method, host: r.Host, tls: r.TLS != nil}
 	if r.URL != nil {
-		s.path, s.rawQuery = r.URL.Path, r.URL.RawQuery
+		s.path, s.rawQuery = truncate(r.URL.Path, maxValue), truncate(r.URL.RawQuery, maxValue)
 	}
 	n, nv := 0, 0
 	for _, vs := range r.Header {
