@@ -122,3 +122,32 @@ func TestProblemInstanceHidesTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatValue(t *testing.T) {
+	c := credentials{User: "ann", key: errorsx.Secret("k3y")}
+	var nilAny any
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"plain values print as fmt prints them", struct{ A, b int }{1, 2}, "{1 2}"},
+		{"a secret", errorsx.Secret("k3y"), errorsx.Redacted},
+		{"an unexported field", c, "{ann [REDACTED]}"},
+		{"a pointer", &c, "&{ann [REDACTED]}"},
+		{"an unexported pointer", holder{Name: "h", ptr: &c}, "{h <nil> &{ann [REDACTED]}}"},
+		{"an unexported interface", holder{Name: "h", inner: errorsx.Secret("k3y")}, "{h [REDACTED] <nil>}"},
+		{"a map", map[string]any{"b": errorsx.Secret("k3y"), "a": 1}, "map[a:1 b:[REDACTED]]"},
+		{"a slice", []any{1, errorsx.Secret("k3y"), nilAny}, "[1 [REDACTED] <nil>]"},
+		{"nil", nil, "<nil>"},
+	}
+	for _, tt := range tests {
+		if got := errorsx.FormatValue(tt.v); got != tt.want {
+			t.Errorf("%s: FormatValue = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	err := errorsx.Internal.New("boom", "creds", c)
+	if got := fmt.Sprintf("%+v", err); !strings.Contains(got, "creds: {ann [REDACTED]}") {
+		t.Errorf("%%+v does not print the field with its secret redacted:\n%s", got)
+	}
+}

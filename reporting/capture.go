@@ -360,7 +360,7 @@ func plainValue(v any) any {
 	case fmt.Stringer:
 		return v.String()
 	}
-	return fmt.Sprint(v)
+	return errorsx.FormatValue(v) // a secret nested anywhere in v prints redacted
 }
 
 func panicText(v any) string {

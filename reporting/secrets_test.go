@@ -124,7 +124,8 @@ func TestSecretNeverLeavesTheProcess(t *testing.T) {
 		}
 	}
 	// The secret's carriers did reach the outputs, redacted.
-	if !strings.Contains(outputs["sentry event"], "vaults/[REDACTED]/open") || !strings.Contains(outputs["zap"], errorsx.Redacted) {
+	if !strings.Contains(outputs["sentry event"], "vaults/[REDACTED]/open") || !strings.Contains(outputs["sentry event"], `"vault":"{v [REDACTED]}"`) ||
+		!strings.Contains(outputs["zap"], errorsx.Redacted) || !strings.Contains(outputs["%+v"], "vault: {v [REDACTED]}") {
 		t.Errorf("redacted carriers missing:\nevent %s\nzap %s", outputs["sentry event"], outputs["zap"])
 	}
 }
