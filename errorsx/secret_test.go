@@ -151,3 +151,21 @@ func TestFormatValue(t *testing.T) {
 		t.Errorf("%%+v does not print the field with its secret redacted:\n%s", got)
 	}
 }
+
+type node struct {
+	next []*node
+	key  errorsx.SecretValue
+}
+
+// TestFormatValueBounded: a wide graph with cycles prints in bounded time
+// and size, its secrets redacted.
+func TestFormatValueBounded(t *testing.T) {
+	n := &node{key: errorsx.Secret("k3y")}
+	for range 10 {
+		n.next = append(n.next, n)
+	}
+	got := errorsx.FormatValue(n)
+	if len(got) > 64<<10 || strings.Contains(got, "k3y") || !strings.Contains(got, "...") {
+		t.Errorf("FormatValue of a cyclic graph: %d bytes, want a bounded, redacted text", len(got))
+	}
+}

@@ -22,7 +22,8 @@ func FormatValue(v any) string {
 		return fmt.Sprint(v)
 	}
 	var b strings.Builder
-	writeValue(&b, reflect.ValueOf(v), 0)
+	budget := maxValueNodes
+	writeValue(&b, reflect.ValueOf(v), 0, &budget)
 	return b.String()
 }
 
@@ -31,6 +32,11 @@ var secretType = reflect.TypeFor[SecretValue]()
 // maxValueDepth bounds how deep FormatValue follows a value; deeper parts
 // print as "...".
 const maxValueDepth = 10
+
+// maxValueNodes bounds the parts FormatValue prints, so that a wide graph
+// with cycles (which fmt would not follow, printing addresses) costs a
+// bounded amount.
+const maxValueNodes = 4096
 
 var secretTypes sync.Map // reflect.Type -> bool
 
@@ -70,7 +76,8 @@ func typeHasSecret(t reflect.Type, seen map[reflect.Type]bool) bool {
 	return false
 }
 
-func writeValue(b *strings.Builder, v reflect.Value, depth int) {
+func writeValue(b *strings.Builder, v reflect.Value, depth int, budget *int) {
+	*budget--
 	if !v.IsValid() {
 		b.WriteString("<nil>")
 		return
@@ -79,7 +86,7 @@ func writeValue(b *strings.Builder, v reflect.Value, depth int) {
 		b.WriteString(Redacted)
 		return
 	}
-	if depth > maxValueDepth {
+	if depth > maxValueDepth || *budget < 0 {
 		b.WriteString("...")
 		return
 	}
@@ -99,21 +106,21 @@ func writeValue(b *strings.Builder, v reflect.Value, depth int) {
 			b.WriteString("<nil>")
 			return
 		}
-		writeValue(b, v.Elem(), depth+1)
+		writeValue(b, v.Elem(), depth+1, budget)
 	case reflect.Pointer:
 		if v.IsNil() {
 			b.WriteString("<nil>")
 			return
 		}
 		b.WriteByte('&')
-		writeValue(b, v.Elem(), depth+1)
+		writeValue(b, v.Elem(), depth+1, budget)
 	case reflect.Struct:
 		b.WriteByte('{')
 		for i := range v.NumField() {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			writeValue(b, v.Field(i), depth+1)
+			writeValue(b, v.Field(i), depth+1, budget)
 		}
 		b.WriteByte('}')
 	case reflect.Slice, reflect.Array:
@@ -126,7 +133,7 @@ func writeValue(b *strings.Builder, v reflect.Value, depth int) {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			writeValue(b, v.Index(i), depth+1)
+			writeValue(b, v.Index(i), depth+1, budget)
 		}
 		b.WriteByte(']')
 	case reflect.Map:
@@ -135,8 +142,8 @@ func writeValue(b *strings.Builder, v reflect.Value, depth int) {
 		it := v.MapRange()
 		for it.Next() {
 			var k, e strings.Builder
-			writeValue(&k, it.Key(), depth+1)
-			writeValue(&e, it.Value(), depth+1)
+			writeValue(&k, it.Key(), depth+1, budget)
+			writeValue(&e, it.Value(), depth+1, budget)
 			entries = append(entries, kv{k.String(), e.String()})
 		}
 		slices.SortFunc(entries, func(a, b kv) int { return strings.Compare(a.k, b.k) })
