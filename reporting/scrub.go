@@ -290,7 +290,7 @@ func (sc *scrubber) anyDepth(k string, v any, depth int) any {
 	// rules: encode it here and scrub the text.
 	b, err := json.Marshal(v)
 	if err != nil {
-		return sc.value(fmt.Sprint(v))
+		return sc.value(errorsx.FormatValue(v))
 	}
 	var decoded any
 	if json.Unmarshal(b, &decoded) != nil {

@@ -90,6 +90,11 @@ func TestScrubbingHeaders(t *testing.T) {
 	if diff := cmp.Diff(want, ev.Request.Headers); diff != "" {
 		t.Errorf("headers mismatch (-want +got):\n%s", diff)
 	}
+	// The 900 KiB header no longer makes a 1 MiB envelope.
+	env, err := reporting.EncodeEvent(ev)
+	if err != nil || len(env) > 32<<10 {
+		t.Errorf("envelope of %d bytes (err %v), want at most 32 KiB", len(env), err)
+	}
 }
 
 func TestScrubbingCapsSizes(t *testing.T) {
