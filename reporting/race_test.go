@@ -108,3 +108,38 @@ func TestOneRequestManyGoroutines(t *testing.T) {
 		t.Errorf("caller's breadcrumb data changed (-want +got):\n%s", diff)
 	}
 }
+
+// TestEventHasRequestAsCaptured: the event and BeforeSend's hint carry
+// the request as it was when Capture was called, though the handler
+// changes it right after, while the event is built.
+func TestEventHasRequestAsCaptured(t *testing.T) {
+	var mu sync.Mutex
+	var hintHeader, hintPath string
+	rec := reportingtest.New(t, reporting.WithBeforeSend(func(ev *sentry.Event, hint *sentry.EventHint) *sentry.Event {
+		mu.Lock()
+		defer mu.Unlock()
+		if hint.Request != nil {
+			hintHeader, hintPath = hint.Request.Header.Get("X-Step"), hint.Request.URL.Path
+		}
+		return ev
+	}))
+	h := rec.Reporter().Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		reporting.Capture(r.Context(), errorsx.Internal.New("boom"))
+		r.Header.Set("X-Step", "after")
+		r.URL.Path = "/after"
+	}))
+	req := httptest.NewRequest("GET", "/before", nil)
+	req.Header.Set("X-Step", "before")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	evs := rec.Events()
+	if len(evs) != 1 {
+		t.Fatalf("got %d events, want 1", len(evs))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	got := map[string]string{"header": evs[0].Request.Headers["X-Step"], "transaction": evs[0].Transaction, "hint header": hintHeader, "hint path": hintPath}
+	want := map[string]string{"header": "before", "transaction": "GET /before", "hint header": "before", "hint path": "/before"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("request mismatch (-want +got):\n%s", diff)
+	}
+}
