@@ -32,7 +32,11 @@
 //
 // A value wrapped in [Secret] never leaves the process: it prints as
 // [Redacted] in Error(), %+v, zap, slog, JSON, problem bodies, reports and
-// spans. Literal message text is considered safe; format arguments are safe
+// spans, also when it sits in an unexported struct field, a map, a slice
+// or behind a pointer (where reflection-based printers, fmt among them,
+// cannot call its methods and print an address instead). A problem's
+// instance (the request's path) hides segments that look like tokens.
+// Literal message text is considered safe; format arguments are safe
 // unless marked secret. A [Public] message is the only text of a 5xx error
 // that a caller ever sees.
 //

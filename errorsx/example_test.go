@@ -167,3 +167,16 @@ func ExampleError_Format() {
 	// load order: order not found
 	// "load order: order not found"
 }
+
+func ExampleFormatValue() {
+	type login struct {
+		user     string
+		password errorsx.SecretValue
+	}
+	v := login{user: "ann", password: errorsx.Secret("hunter2")}
+	fmt.Println(errorsx.FormatValue(v))
+	fmt.Println(errorsx.FormatValue(map[string]any{"token": errorsx.Secret("t0k"), "n": 1}))
+	// Output:
+	// {ann [REDACTED]}
+	// map[n:1 token:[REDACTED]]
+}

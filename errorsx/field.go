@@ -33,17 +33,31 @@ type Field struct {
 // Secret marks a value as secret: it is kept in the error for the process's
 // own use (see [SecretValue.Reveal]) but never leaves the process. It prints
 // as [Redacted] in Error(), %v and %+v, zap, slog, JSON, problem bodies,
-// reports and spans.
+// reports and spans, however it is nested: also in an unexported struct
+// field, a map, a slice or behind a pointer, where fmt and other
+// reflection-based printers cannot call its methods (they print an
+// address instead of the value there).
 //
 //	errorsx.Unauthenticated.New("bad token", "token", errorsx.Secret(tok))
-func Secret(v any) SecretValue { return SecretValue{v: v} }
+func Secret(v any) SecretValue { return SecretValue{p: &v} }
 
 // SecretValue holds a value marked with [Secret]. Every way of printing or
-// encoding it yields [Redacted].
-type SecretValue struct{ v any }
+// encoding it yields [Redacted]. The zero SecretValue holds nil.
+type SecretValue struct {
+	// The value sits behind a pointer to an interface: reflection (fmt on
+	// an unexported field, where methods are out of reach, including its
+	// %!verb(...) form) prints such a pointer as its address, never what
+	// it points to. A pointer to a struct would print as &{value}.
+	p *any
+}
 
 // Reveal returns the secret value, for use inside the process only.
-func (s SecretValue) Reveal() any { return s.v }
+func (s SecretValue) Reveal() any {
+	if s.p == nil {
+		return nil
+	}
+	return *s.p
+}
 
 // String returns [Redacted].
 func (SecretValue) String() string { return Redacted }

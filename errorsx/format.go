@@ -121,7 +121,7 @@ func writeVerbose(b *lineWriter, err error, indent, prefix, label string) {
 				b.WriteString(inner)
 				b.WriteString(f.Key)
 				b.WriteString(": ")
-				writeIndented(b, fmt.Sprint(f.Value), inner)
+				writeIndented(b, FormatValue(f.Value), inner)
 				b.newline()
 			})
 			if public != "" {

@@ -2,7 +2,6 @@ package errorsx
 
 import (
 	"encoding/json"
-	"fmt"
 	"log/slog"
 )
 
@@ -121,7 +120,7 @@ func appendJSON(b []byte, v any) []byte {
 	}
 	out, err := json.Marshal(v)
 	if err != nil {
-		out, _ = json.Marshal(fmt.Sprint(v))
+		out, _ = json.Marshal(FormatValue(v))
 	}
 	return append(b, out...)
 }

@@ -148,7 +148,7 @@ func addZapValue(enc zapcore.ObjectEncoder, key string, v any) {
 		enc.AddString(key, "<nil>")
 	default:
 		if err := enc.AddReflected(key, v); err != nil {
-			enc.AddString(key, fmt.Sprint(v))
+			enc.AddString(key, FormatValue(v))
 		}
 	}
 }

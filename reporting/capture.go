@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -32,8 +31,8 @@ type job struct {
 	logger     string
 	logFields  map[string]any
 	level      sentry.Level
-	scope      *sentry.Scope // the scope of the request's or goroutine's hub, or nil for the base scope
-	req        *http.Request
+	scope      *sentry.Scope    // the scope of the request's or goroutine's hub, or nil for the base scope
+	req        *requestSnapshot // copied on the request's goroutine
 	span       trace.SpanContext
 	suppressed int64
 	pcs        []uintptr // where it was captured or panicked, when err has no stack
@@ -55,7 +54,7 @@ func (j *job) hint() *sentry.EventHint {
 		h.RecoveredException = j.panicValue
 	}
 	if j.req != nil {
-		h.Request = j.req
+		h.Request = j.req.httpRequest()
 	}
 	return h
 }
@@ -108,8 +107,12 @@ func (r *Reporter) capture(ctx context.Context, err error, skip int) string {
 			pc = pcs[0]
 		}
 	}
+	if id, ok := r.storm.held.take(err, false); ok {
+		return id // its log line was just reported, or held back and counted
+	}
 	ok, suppressed := r.storm.take(stormKey{errorsx.CodeOf(err).String(), pc})
 	if !ok {
+		r.storm.held.put(err, false, "")
 		return ""
 	}
 	j := &job{kind: kindError, err: err, level: sentry.LevelError}
@@ -130,13 +133,19 @@ func (r *Reporter) fill(ctx context.Context, j *job) {
 	if ctx == nil {
 		return
 	}
+	// The request is copied here, on the goroutine that serves it: the
+	// handler may go on changing it while the event is built on the
+	// reporter's goroutine, and nothing guards it.
 	if rc, ok := ctx.Value(requestKey{}).(*requestContext); ok {
-		j.req = rc.req
+		j.req = rc.snapshot()
 	}
-	// The scope is read when the event is built, a moment later on the
-	// reporter's goroutine, rather than copied here: a copy would cost the
-	// caller more than everything else together. Each request and goroutine
-	// has its own scope, so what is read is still this request's.
+	// The scope is not copied: scope.Clone would more than double what a
+	// capture costs its caller. The reporter's goroutine reads it through
+	// ApplyToEvent, under the scope's own lock, which copies the tags,
+	// contexts, user and breadcrumb list; the breadcrumbs themselves are
+	// never written after they are added (scrubbing makes new ones). So
+	// the event may carry a breadcrumb added a moment after the capture;
+	// it never races one. Each request and goroutine has its own scope.
 	if hub, ok := ctx.Value(sentry.HubContextKey).(*sentry.Hub); ok && hub != r.hub {
 		j.scope = hub.Scope()
 	}
@@ -238,7 +247,7 @@ func (r *Reporter) build(j *job) *sentry.Event {
 	}
 	if j.req != nil {
 		ev.Request = r.scrub.request(j.req)
-		ev.Transaction = j.req.Method + " " + j.req.URL.Path
+		ev.Transaction = j.req.transaction()
 	}
 	return ev
 }
@@ -351,7 +360,7 @@ func plainValue(v any) any {
 	case fmt.Stringer:
 		return v.String()
 	}
-	return fmt.Sprint(v)
+	return errorsx.FormatValue(v) // a secret nested anywhere in v prints redacted
 }
 
 func panicText(v any) string {

@@ -1,7 +1,10 @@
 package reporting
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"sync"
 
@@ -17,13 +20,31 @@ import (
 type requestContext struct {
 	context.Context
 	r   *Reporter
-	req *http.Request
+	req *http.Request // the request, read only on its own goroutine
+	// snap is the request as copied when a goroutine was started from it
+	// (see [Reporter.Go]); it wins over req, which that goroutine must not
+	// read.
+	snap *requestSnapshot
+
+	// w is the writer the middleware gives the handler; it lives in the
+	// context's own allocation, so that knowing whether the response has
+	// started costs a request nothing.
+	w responseWriter
 
 	mu  sync.Mutex
 	hub *sentry.Hub
 }
 
 type requestKey struct{}
+
+// snapshot returns a copy of what an event needs of the request, or nil.
+// Call it on the goroutine that serves the request.
+func (c *requestContext) snapshot() *requestSnapshot {
+	if c.snap != nil {
+		return c.snap
+	}
+	return snapshotRequest(c.req)
+}
 
 func (c *requestContext) Value(key any) any {
 	switch key {
@@ -102,3 +123,68 @@ func AddBreadcrumb(ctx context.Context, b *sentry.Breadcrumb) {
 		hub.AddBreadcrumb(b, nil)
 	}
 }
+
+// responseWriter remembers whether the response has started (status line
+// or body written, flushed or hijacked), so that a panic after that does
+// not write a second response into the first. It keeps the optional
+// interfaces net/http's own writer has (Flusher, Hijacker, ReaderFrom,
+// Pusher) and unwraps for http.ResponseController.
+type responseWriter struct {
+	http.ResponseWriter
+	started bool
+}
+
+var (
+	_ http.Flusher  = (*responseWriter)(nil)
+	_ http.Hijacker = (*responseWriter)(nil)
+	_ http.Pusher   = (*responseWriter)(nil)
+	_ io.ReaderFrom = (*responseWriter)(nil)
+)
+
+func (w *responseWriter) WriteHeader(code int) {
+	// 1xx answers (103 Early Hints) come before the response; 101
+	// switches protocols and is the response.
+	if code >= 200 || code == http.StatusSwitchingProtocols {
+		w.started = true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	w.started = true
+	return w.ResponseWriter.Write(p)
+}
+
+// ReadFrom keeps net/http's sendfile path (io.Copy finds the server's
+// ReaderFrom behind this writer).
+func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.started = true
+	return io.Copy(w.ResponseWriter, r)
+}
+
+func (w *responseWriter) Flush() {
+	w.started = true
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// FlushError is what http.ResponseController calls, so that its caller
+// still learns when the writer cannot flush.
+func (w *responseWriter) FlushError() error {
+	w.started = true
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.started = true
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+func (w *responseWriter) Push(target string, opts *http.PushOptions) error {
+	if p, ok := w.ResponseWriter.(http.Pusher); ok {
+		return p.Push(target, opts)
+	}
+	return http.ErrNotSupported
+}
+
+// Unwrap returns the server's writer, for http.ResponseController.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

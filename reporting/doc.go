@@ -30,22 +30,31 @@
 // log line.
 //
 // The caller never waits for the network: it gathers program counters and
-// a scope snapshot, and the reporter's one goroutine builds, encodes and
-// delivers the event.
+// a copy of the request (method, host, path, query, headers, capped), and
+// the reporter's one goroutine reads the scope (under its lock), builds,
+// scrubs, encodes and delivers the event. Scrubbing writes new values and
+// never touches the scope's breadcrumbs or the caller's maps. A panic after
+// the response has started is reported and the connection aborted rather
+// than a second response written.
 //
 // # Scrubbing
 //
 // Before an event leaves the process, [DefaultScrubbing] removes
-// credentials, cookies, client addresses, query-string values and values
-// of secret-looking keys, and any text that looks like a JSON Web Token or
-// a DSN; request bodies are never read. [WithScrubbing] changes the rules,
-// [WithBeforeSend] sees each event last.
+// credentials, cookies, client addresses, the referer and baggage,
+// signature and key headers, query-string values and values of
+// secret-looking keys; any text that looks like a JSON Web Token, a DSN,
+// bearer credentials or an API key; and header values, path segments
+// (also in the transaction) and query keys shaped like tokens. It bounds
+// sizes (1 KiB a header value, 8 KiB a message or field); request bodies
+// are never read. [WithScrubbing] changes the rules, [WithBeforeSend] sees
+// each event last.
 //
 // # Storms
 //
 // A token bucket per fingerprint (code and the frame where the error
 // started) lets a few events through and counts the rest; the count rides
-// on the next event of that fingerprint as the context "storm". The queue
+// on the next event of that fingerprint as the context "storm". A failure
+// that is both captured and logged counts once. The queue
 // between callers and the reporter's goroutine is bounded and drops its
 // oldest event when full. [Reporter.Stats] reads the counters.
 //

@@ -27,7 +27,16 @@ const EventIDAttribute = "sentry.event_id"
 // otel span as failed with the event ID as the attribute
 // [EventIDAttribute], and answers 500 application/problem+json with the
 // event ID as the reference ID. http.ErrAbortHandler is let through, as
-// net/http expects.
+// net/http expects. A panic after the response has started (its header or
+// body written, flushed or hijacked) is reported and logged as well, but
+// answered by aborting the connection (panicking with
+// http.ErrAbortHandler) rather than writing a second response into the
+// first.
+//
+// The handler gets a writer that remembers whether the response has
+// started; it keeps the optional interfaces of net/http's own
+// (http.Flusher, http.Hijacker, io.ReaderFrom, http.Pusher) and unwraps
+// for http.ResponseController.
 //
 // Place it inside the tracing middleware, so that the span exists when a
 // panic is reported. A request that does not panic costs two small
@@ -35,6 +44,7 @@ const EventIDAttribute = "sentry.event_id"
 func (r *Reporter) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		rc := &requestContext{Context: req.Context(), r: r, req: req}
+		rc.w.ResponseWriter = w
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler { //nolint:errorlint // net/http compares it so too
@@ -43,7 +53,7 @@ func (r *Reporter) Middleware(next http.Handler) http.Handler {
 				r.recoverRequest(rc, w, req, v)
 			}
 		}()
-		next.ServeHTTP(w, req.WithContext(rc))
+		next.ServeHTTP(&rc.w, req.WithContext(rc))
 	})
 }
 
@@ -61,13 +71,24 @@ func (r *Reporter) recoverRequest(rc *requestContext, w http.ResponseWriter, req
 		err = errors.New(panicText(v))
 	}
 	if span.IsRecording() {
-		span.RecordError(err, trace.WithAttributes(attribute.String("exception.type", "panic")))
-		span.SetStatus(codes.Error, "panic: "+r.scrub.value(panicText(v)))
+		// The exception event RecordError would make, with the text
+		// scrubbed as the Sentry event's is.
+		text := r.scrub.value(panicText(v))
+		span.AddEvent("exception", trace.WithAttributes(
+			attribute.String("exception.type", "panic"),
+			attribute.String("exception.message", text)))
+		span.SetStatus(codes.Error, "panic: "+text)
 		if id != "" {
 			span.SetAttributes(attribute.String(EventIDAttribute, id))
 		}
 	}
-	r.logPanic(rc, "panic in HTTP handler", id, v, zap.String("method", req.Method), zap.String("path", req.URL.Path))
+	r.logPanic(rc, "panic in HTTP handler", id, v, zap.String("method", req.Method), zap.String("path", r.scrub.path(req.URL.Path)))
+	if rc.w.started {
+		// A second response would be written into the first. Abort the
+		// connection instead, as net/http does for a panic it sees, so
+		// that the client cannot take a partial body for a whole one.
+		panic(http.ErrAbortHandler)
+	}
 	errorsx.WriteProblem(w, req, errorsx.Internal.Wrap(err, ""), ref)
 }
 

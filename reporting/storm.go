@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,6 +13,8 @@ import (
 type storm struct {
 	rate, burst float64
 	clock       func() time.Duration // monotonic time; tests replace it
+
+	held held // errors held back, for the other path to recognise
 
 	mu         sync.Mutex
 	buckets    map[stormKey]*bucket
@@ -98,4 +101,53 @@ func (s *storm) suppressedTotal() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.suppressed
+}
+
+// held remembers the last errors that storm control held back, or that a
+// log line reported, and on which path (Capture or a log line), so that
+// the other path, reporting the same failure a moment later ("capture,
+// then log" or "log, then capture"), neither takes a token nor counts it
+// again: one failure, one count, one event ID. An entry is used once, so
+// that an error value reported again and again on one path (a sentinel)
+// is counted each time.
+type held struct {
+	live atomic.Int32 // entries not yet taken: most of the time none, and take costs a load
+	mu   sync.Mutex
+	errs [64]error
+	ids  [64]string // the event ID, or "" when held back
+	logs [64]bool   // true when seen on the log path
+	next int
+}
+
+// put remembers err, seen on the log path when fromLog, with the ID of its
+// event or "" when it was held back.
+func (h *held) put(err error, fromLog bool, id string) {
+	if !comparable(err) {
+		return
+	}
+	h.mu.Lock()
+	if h.errs[h.next] == nil {
+		h.live.Add(1)
+	}
+	h.errs[h.next], h.logs[h.next], h.ids[h.next] = err, fromLog, id
+	h.next = (h.next + 1) % len(h.errs)
+	h.mu.Unlock()
+}
+
+// take reports whether err was seen on the other path than fromLog's, with
+// its event ID ("" when held back), and forgets it.
+func (h *held) take(err error, fromLog bool) (id string, ok bool) {
+	if h.live.Load() == 0 || !comparable(err) {
+		return "", false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, e := range h.errs {
+		if e != nil && e == err && h.logs[i] != fromLog {
+			h.errs[i] = nil
+			h.live.Add(-1)
+			return h.ids[i], true
+		}
+	}
+	return "", false
 }

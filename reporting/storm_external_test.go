@@ -3,12 +3,15 @@ package reporting_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/getsentry/sentry-go"
 	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap"
 
+	"github.com/supportkit/supportkit/errorsx"
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
@@ -37,5 +40,55 @@ func TestStormCountsRideOnNextEvent(t *testing.T) {
 	want := []any{sentry.Context(nil), sentry.Context{"suppressed": int64(5)}, int64(5)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("storm mismatch (-want +got):\n%s", diff)
+	}
+}
+
+//go:noinline
+func paymentFailure(i int) error {
+	return errorsx.Unavailable.New("payment gateway down", "attempt", i)
+}
+
+// TestStormCountsEachFailureOnce: a failure that is captured and then
+// logged, as handlers do, counts once when storm control holds it back,
+// whichever path reports it first.
+func TestStormCountsEachFailureOnce(t *testing.T) {
+	tests := []struct {
+		name   string
+		newErr func(i int) error
+		report func(ctx context.Context, log *zap.Logger, err error)
+	}{
+		{"errorsx, capture then log", paymentFailure, func(ctx context.Context, log *zap.Logger, err error) {
+			reporting.Capture(ctx, err)
+			log.Error("payment failed", errorsx.Zap(err))
+		}},
+		{"plain error, capture then log", func(i int) error { return fmt.Errorf("gateway down (%d)", i) }, func(ctx context.Context, log *zap.Logger, err error) {
+			reporting.Capture(ctx, err)
+			log.Error("payment failed", zap.Error(err))
+		}},
+		{"errorsx, log then capture", paymentFailure, func(ctx context.Context, log *zap.Logger, err error) {
+			log.Error("payment failed", errorsx.Zap(err))
+			reporting.Capture(ctx, err)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := reportingtest.New(t, reporting.WithStormLimit(0.001, 1))
+			log, logs := newLogger(rec)
+			ctx := rec.Reporter().Bind(context.Background())
+			for i := range 31 { // the first goes out, 30 are held back
+				tt.report(ctx, log.With(reporting.LogContext(ctx)), tt.newErr(i))
+			}
+			withID := 0
+			for _, l := range logs.All() {
+				if _, ok := l.ContextMap()[reporting.EventIDKey]; ok {
+					withID++
+				}
+			}
+			got := map[string]any{"events": len(rec.Events()), "suppressed": rec.Reporter().Stats().Suppressed, "lines with event_id": withID}
+			want := map[string]any{"events": 1, "suppressed": int64(30), "lines with event_id": 1}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("storm mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

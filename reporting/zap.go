@@ -143,6 +143,9 @@ func (r *Reporter) captureLog(ctx context.Context, ent zapcore.Entry, with, fiel
 		if id := r.recent.get(err); id != "" {
 			return id // already reported by Capture: one event, one ID
 		}
+		if _, ok := r.storm.held.take(err, true); ok {
+			return "" // Capture just held it back and counted it
+		}
 	}
 	j := &job{kind: kindLog, err: err, message: ent.Message, logger: ent.LoggerName, level: levelOf(ent.Level)}
 	pc := originPC(err)
@@ -158,6 +161,9 @@ func (r *Reporter) captureLog(ctx context.Context, ent zapcore.Entry, with, fiel
 	}
 	ok, suppressed := r.storm.take(stormKey{code, pc})
 	if !ok {
+		if err != nil {
+			r.storm.held.put(err, true, "")
+		}
 		return ""
 	}
 	j.suppressed = suppressed
@@ -168,6 +174,7 @@ func (r *Reporter) captureLog(ctx context.Context, ent zapcore.Entry, with, fiel
 	r.fill(ctx, j)
 	if err != nil {
 		r.recent.put(err, j.id)
+		r.storm.held.put(err, true, j.id) // a Capture of it that follows gets this ID
 	}
 	if ent.Level >= zapcore.DPanicLevel {
 		r.persist(j) // zap is about to panic or exit
