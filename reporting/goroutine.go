@@ -45,7 +45,7 @@ func (r *Reporter) Go(ctx context.Context, fn func(ctx context.Context), opts ..
 	}
 	gc := &requestContext{Context: ctx, r: r, hub: parent.Clone()}
 	if rc, ok := ctx.Value(requestKey{}).(*requestContext); ok {
-		gc.req = rc.req
+		gc.snap = rc.snapshot() // on the caller's goroutine: the handler may still change its request
 	}
 	go func() {
 		defer func() {

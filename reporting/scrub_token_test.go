@@ -13,6 +13,7 @@ import (
 
 	"github.com/supportkit/supportkit/errorsx"
 	"github.com/supportkit/supportkit/reporting"
+	"github.com/supportkit/supportkit/reporting/outbox"
 	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
 
@@ -91,7 +92,7 @@ func TestScrubbingHeaders(t *testing.T) {
 		t.Errorf("headers mismatch (-want +got):\n%s", diff)
 	}
 	// The 900 KiB header no longer makes a 1 MiB envelope.
-	env, err := reporting.EncodeEvent(ev)
+	env, err := outbox.EncodeEvent(ev, "")
 	if err != nil || len(env) > 32<<10 {
 		t.Errorf("envelope of %d bytes (err %v), want at most 32 KiB", len(env), err)
 	}
