@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -235,17 +236,39 @@ func TestHungRequestCutByClose(t *testing.T) {
 }
 
 // TestUnwritableOutbox: with an outbox that cannot be created, the service
-// exits 1 with the reason, not a panic.
+// TestUnwritableOutbox: a read-only root file system (here: a file where
+// the outbox directory should be) does not stop the service. It starts,
+// says once that reports cannot be kept, serves, answers failures with a
+// reference, and shuts down cleanly.
 func TestUnwritableOutbox(t *testing.T) {
 	notDir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(servicetest.Build(t, ""), "-addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "SUPPORTKIT_OUTBOX="+notDir, "SENTRY_DSN=", "OTEL_SDK_DISABLED=true")
-	out, err := cmd.CombinedOutput()
-	if code := exitCode(err); code != 1 || strings.Contains(string(out), "panic") ||
-		!strings.Contains(string(out), "service: reporting: outbox directory "+notDir+" cannot be created") {
-		t.Errorf("exit code %d, output:\n%s\nwant 1 and the outbox's problem", code, out)
+	svc := servicetest.Start(t, servicetest.Build(t, ""), servicetest.Options{Env: []string{
+		"SUPPORTKIT_OUTBOX=" + notDir, "SENTRY_DSN=", "OTEL_SDK_DISABLED=true", "SUPPORTKIT_DRAIN_DELAY=0s"}})
+	res, err := http.Get("http://" + svc.Addr + "/fail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusInternalServerError || !strings.Contains(string(body), "reference_id") {
+		t.Errorf("/fail = %d %s, want 500 with a reference", res.StatusCode, body)
+	}
+	if err := svc.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err, ok := svc.Wait(20 * time.Second); !ok || err != nil {
+		t.Errorf("exit: %v (finished: %v), want 0", err, ok)
+	}
+	var warnings []string
+	for _, l := range svc.Logs() {
+		if l["level"] == "warn" && strings.Contains(fmt.Sprint(l["msg"]), "outbox") {
+			warnings = append(warnings, fmt.Sprint(l["msg"]))
+		}
+	}
+	if len(warnings) != 1 || strings.Contains(svc.Stderr(), "panic") {
+		t.Errorf("outbox warnings %q, want exactly one and no panic; stderr:\n%s", warnings, svc.Stderr())
 	}
 }
