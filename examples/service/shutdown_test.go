@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/supportkit/supportkit/internal/servicetest"
 )
 
