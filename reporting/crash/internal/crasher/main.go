@@ -1,7 +1,7 @@
 // Command crasher crashes in the way its first argument names, so that the
 // tests of package crash can parse what the Go runtime really prints:
 //
-//	crasher [-monitor] goroutine|nested|recovered|repanicked|mapwrites|nilpointer|goexit|error|deadlock|multiline|exit0|hang|overflow|stop|leak
+//	crasher [-monitor] goroutine|nested|recovered|repanicked|mapwrites|nilpointer|goexit|error|deadlock|multiline|exit0|hang|overflow|stop|leak|gorepanic
 //
 // With -monitor it first starts the crash monitor, as an application's
 // main would, with the reporting options taken from the standard variables
@@ -43,6 +43,7 @@ func main() {
 		"overflow":   overflow,
 		"stop":       func() { stopMonitor(); panic("crash after the monitor stopped") },
 		"leak":       leakCrashPipe,
+		"gorepanic":  goRePanic,
 	}
 	crashFn, ok := crashes[flag.Arg(0)]
 	if !ok {

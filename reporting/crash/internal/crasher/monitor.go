@@ -46,3 +46,17 @@ func stopMonitor() {
 	gone := p == nil || p.Signal(syscall.Signal(0)) != nil
 	fmt.Fprintf(os.Stderr, "crasher: crash monitor stopped: err=%v gone=%v\n", err, gone)
 }
+
+// goRePanic panics in a goroutine started with reporting.Go and
+// reporting.RePanic: the application reports the panic itself, with the
+// reporting options the monitor gets, and then crashes of it.
+func goRePanic() {
+	rep, err := reporting.Setup(reporting.WithOutbox(os.Getenv("CRASHER_OUTBOX"), 0))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crasher: reporting:", err)
+		os.Exit(64)
+	}
+	ctx := rep.Bind(context.Background())
+	reporting.Go(ctx, func(context.Context) { explode("boom in reporting.Go") }, reporting.RePanic())
+	select {}
+}

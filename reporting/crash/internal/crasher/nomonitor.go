@@ -14,3 +14,5 @@ func startMonitor() bool {
 }
 
 func stopMonitor() {}
+
+func goRePanic() { startMonitor() }
