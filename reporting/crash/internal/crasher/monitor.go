@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/getsentry/sentry-go"
+
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/reporting/crash"
 )
@@ -59,4 +61,10 @@ func goRePanic() {
 	ctx := rep.Bind(context.Background())
 	reporting.Go(ctx, func(context.Context) { explode("boom in reporting.Go") }, reporting.RePanic())
 	select {}
+}
+
+// panicInDependencyCallback panics in a function that a dependency
+// (sentry-go) calls: its frame sits between the application's.
+func panicInDependencyCallback() {
+	sentry.NewHub(nil, sentry.NewScope()).WithScope(func(*sentry.Scope) { explode("boom in a dependency's callback") })
 }

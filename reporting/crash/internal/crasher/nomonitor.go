@@ -16,3 +16,5 @@ func startMonitor() bool {
 func stopMonitor() {}
 
 func goRePanic() { startMonitor() }
+
+func panicInDependencyCallback() { startMonitor() }
