@@ -47,9 +47,16 @@ type oneFailure struct {
 	Value     string
 }
 
+// failuresOf counts evs as Sentry does, once per event ID: a sender that
+// died mid-send leaves its claim for the next one to send again.
 func failuresOf(evs []*sentry.Event) oneFailure {
 	var f oneFailure
+	seen := map[sentry.EventID]bool{}
 	for _, ev := range evs {
+		if seen[ev.EventID] {
+			continue
+		}
+		seen[ev.EventID] = true
 		ex := ev.Exception[len(ev.Exception)-1]
 		switch {
 		case ev.Contexts[reporting.RePanicContext] != nil:
