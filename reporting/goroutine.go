@@ -55,6 +55,9 @@ func (r *Reporter) Go(ctx context.Context, fn func(ctx context.Context), opts ..
 			}
 			var pcs [maxFrames + 16]uintptr
 			n := runtime.Callers(1, pcs[:])
+			if cfg.repanic {
+				markRePanic(gc.hub, v) // see repanic.go: the crash monitor then sends no second event
+			}
 			id := r.capturePanic(gc, v, panicStack(pcs[:n]), cfg.repanic)
 			r.logPanic(gc, "panic in goroutine", id, v)
 			if cfg.repanic {

@@ -57,13 +57,50 @@
 // of GOTRACEBACK=system. [Report.Event] turns it into a Sentry event of
 // level fatal: the crash is the exception, with the crashing goroutine's
 // stack and an unhandled mechanism ([MechanismType]); earlier panics in
-// flight are chained exceptions before it; every goroutine is a thread.
+// flight are chained exceptions before it; every goroutine is a thread,
+// the crashing one marked crashed and current (its stack is on the
+// exception, which Sentry shows on that thread).
+//
+// Frames are in-app by the one rule of every supportkit event: package
+// main and the main module's packages are the application's; the standard
+// library, dependencies and supportkit are not. The rule reads function
+// names, so a -trimpath build gets the same answer. The event is grouped
+// by its kind and the first in-app function of the crashing goroutine
+// (["panic", "main.explode"]), or, with none, by Sentry's own rules.
+//
+// The monitor adds what Sentry shows of every event, with the
+// application's values: the contexts os (name), runtime (go, its version,
+// go_maxprocs as the application had it at Start, and go_numroutines,
+// the goroutines of the dump, when the dump lists them all: a fatal error,
+// or GOTRACEBACK=all), device (arch, num_cpu) and app (app_start_time,
+// when the application called Start; the binary's path, version,
+// vcs.revision and vcs.modified), and the modules of the build
+// information. What it does not know it leaves out; no value is null.
+// The monitor is the same executable on the same machine, so the build
+// information is the application's.
+//
 // The event is delivered by a [reporting.Reporter] set up from
 // [Options.Reporting] (DSN, release, environment, outbox), with
 // [Options.Tags] added: to Sentry when it can be reached, to the outbox
 // otherwise, which the application's own reporter sends at its next start.
 // The monitor then writes one line, with the event ID and where the event
 // went, to the shared standard error.
+//
+// # One failure, one event
+//
+// A panic in a goroutine started with [reporting.Go] and
+// [reporting.RePanic] is reported by the application itself (the event,
+// with the goroutine's request and breadcrumbs, is in the outbox before
+// the panic resumes) and then crashes the process. The monitor reads that
+// crash ("[recovered, repanicked]"), finds the application's event by its
+// mark ([reporting.RePanicContext]: the process ID and the panic value)
+// among the envelopes the outbox received in the 30 seconds before the
+// crash, pending or claimed by the dead process's sender, and sends no
+// event of its own: it logs "already reported in-process as <event ID>"
+// and makes one attempt to send the outbox. If the application's sender
+// had delivered and removed its event in the instant before the crash,
+// or the scrubber changed the marked value, the crash is reported twice,
+// never lost.
 //
 // # A monitor killed with its application
 //

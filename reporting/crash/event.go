@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/getsentry/sentry-go"
+
+	"github.com/supportkit/supportkit/reporting/internal/appframes"
 )
 
 // MaxThreads bounds the goroutines an event lists as threads, the crashing
@@ -25,9 +27,29 @@ const MechanismType = "go.crash"
 // the goroutine's first function, which is marked as the stack's start)
 // and a mechanism marked unhandled; earlier panics in flight come before
 // it as chained exceptions; every goroutine is a thread, the crashing one
-// marked crashed and current. The event has no ID, release or environment:
-// the reporter that delivers it sets them.
-func (r *Report) Event() *sentry.Event {
+// marked crashed and current.
+//
+// Frames are in-app by the rule of package reporting/internal/appframes
+// (package main, the main module of this binary; never the standard
+// library, dependencies or supportkit), on function names, so that
+// -trimpath changes nothing. The fingerprint is the kind and the first
+// in-app function of the crashing goroutine, innermost first, as for
+// panics reported in-process; with no in-app frame the event has no
+// fingerprint and Sentry groups it by its own rules.
+//
+// The crashing goroutine's stack is on the exception only; its thread,
+// marked crashed and current, has none (as Sentry's own SDKs do). The
+// exception names no thread_id: sentry-go types it as a number and
+// threads[].id as a string, and Sentry's UI matches them strictly, so a
+// thread_id would hide the stack; with none, the UI shows the exception
+// on the thread marked crashed.
+//
+// The event has no ID, release or environment: the reporter that delivers
+// it sets them. Its contexts other than "go_crash" are the monitor's to
+// add (see [Start]).
+func (r *Report) Event() *sentry.Event { return r.event(appframes.New()) }
+
+func (r *Report) event(rule appframes.Rule) *sentry.Event {
 	ev := sentry.NewEvent()
 	ev.Level = sentry.LevelFatal
 	ev.Platform = "go"
@@ -50,8 +72,10 @@ func (r *Report) Event() *sentry.Event {
 	}
 	main := sentry.Exception{Type: kind, Value: r.Message, Mechanism: mech}
 	if crashed != nil {
-		main.ThreadID = crashed.ID
-		main.Stacktrace = stacktrace(crashed)
+		main.Stacktrace = stacktrace(crashed, rule)
+		if fn := firstInApp(crashed, rule); fn != "" {
+			ev.Fingerprint = []string{kind, fn}
+		}
 	}
 	if kind == KindPanic && len(r.Panics) > 0 {
 		last := r.Panics[len(r.Panics)-1]
@@ -93,7 +117,7 @@ func (r *Report) Event() *sentry.Event {
 			// The exception carries this goroutine's stack.
 			t.Crashed, t.Current = true, true
 		} else {
-			t.Stacktrace = stacktrace(g)
+			t.Stacktrace = stacktrace(g, rule)
 		}
 		ev.Threads = append(ev.Threads, t)
 	}
@@ -135,17 +159,30 @@ func (g *Goroutine) name() string {
 	return b.String()
 }
 
+// firstInApp is the innermost in-app function of g's stack, or "".
+func firstInApp(g *Goroutine, rule appframes.Rule) string {
+	for _, f := range g.Frames {
+		if rule.InApp(f.Function) {
+			return f.Function
+		}
+	}
+	if g.CreatedBy != nil && rule.InApp(g.CreatedBy.Function) {
+		return g.CreatedBy.Function
+	}
+	return ""
+}
+
 // stacktrace returns g's frames outermost first.
-func stacktrace(g *Goroutine) *sentry.Stacktrace {
+func stacktrace(g *Goroutine, rule appframes.Rule) *sentry.Stacktrace {
 	if len(g.Frames) == 0 && g.CreatedBy == nil {
 		return nil
 	}
 	frames := make([]sentry.Frame, 0, len(g.Frames)+1)
 	if g.CreatedBy != nil {
-		frames = append(frames, frame(*g.CreatedBy))
+		frames = append(frames, frame(*g.CreatedBy, rule))
 	}
 	for i := len(g.Frames) - 1; i >= 0; i-- {
-		f := frame(g.Frames[i])
+		f := frame(g.Frames[i], rule)
 		if i == len(g.Frames)-1 && g.CreatedBy != nil {
 			f.StackStart = true // the goroutine's own function
 		}
@@ -157,7 +194,7 @@ func stacktrace(g *Goroutine) *sentry.Stacktrace {
 // frame builds a Sentry frame the way sentry-go does for in-process stacks
 // (module = package path, function = the rest), so that crash events and
 // events captured in the process name functions alike.
-func frame(f Frame) sentry.Frame {
+func frame(f Frame, rule appframes.Rule) sentry.Frame {
 	name := f.Function
 	if name == "panic" {
 		name = "runtime.gopanic" // printed as "panic"
@@ -177,7 +214,7 @@ func frame(f Frame) sentry.Frame {
 	default:
 		sf.Filename = f.File
 	}
-	sf.InApp = inApp(sf.Module, f.File)
+	sf.InApp = f.Function != "panic" && rule.InApp(name)
 	return sf
 }
 
@@ -189,20 +226,4 @@ func packagePath(name string) string {
 		return name[:slash+dot]
 	}
 	return ""
-}
-
-// inApp reports whether a frame is the application's own code rather than
-// the standard library or a dependency: a package whose path's first
-// element has no dot is standard (except main), and module-cache and vendor
-// paths are dependencies.
-func inApp(module, file string) bool {
-	if module == "" {
-		return false
-	}
-	first, _, _ := strings.Cut(module, "/")
-	if module != "main" && !strings.Contains(first, ".") {
-		return false
-	}
-	return !strings.Contains(file, "/pkg/mod/") && !strings.Contains(file, "/vendor/") &&
-		!strings.Contains(module, "/vendor/")
 }

@@ -29,14 +29,16 @@ func TestEventOfNestedPanics(t *testing.T) {
 		Mechanism: &sentry.Mechanism{Type: "chained", Source: "panic", ExceptionID: 1, ParentID: sentry.Pointer(0),
 			Data: map[string]any{"recovered": true}},
 	}, {
-		Type: "panic", Value: "(main.T) 0xc000012345", ThreadID: 21,
+		Type: "panic", Value: "(main.T) 0xc000012345",
 		Mechanism: &sentry.Mechanism{Type: crash.MechanismType, Handled: sentry.Pointer(false),
 			Description: "the Go runtime printed this crash; the crash monitor read it",
 			Data:        map[string]any{"signal": "SIGBUS: bus error code=0x2 addr=0x7f0000000000 pc=0x401000"}},
+		// example.com/shop is a dependency of this (test) binary: not
+		// in-app; see TestEventInApp for it as the main module.
 		Stacktrace: &sentry.Stacktrace{Frames: []sentry.Frame{
-			{Module: "example.com/shop/order", Function: "Start", AbsPath: "/src/shop/order/start.go", Lineno: 40, InApp: true},
-			{Module: "example.com/shop/order", Function: "handle", AbsPath: "/src/shop/order/handler.go", Lineno: 12, InApp: true, StackStart: true},
-			{Module: "example.com/shop/order", Function: "(*Service).Reserve[...]", AbsPath: "/src/shop/order/service.go", Lineno: 88, InApp: true},
+			{Module: "example.com/shop/order", Function: "Start", AbsPath: "/src/shop/order/start.go", Lineno: 40},
+			{Module: "example.com/shop/order", Function: "handle", AbsPath: "/src/shop/order/handler.go", Lineno: 12, StackStart: true},
+			{Module: "example.com/shop/order", Function: "(*Service).Reserve[...]", AbsPath: "/src/shop/order/service.go", Lineno: 88},
 		}},
 	}}
 	if diff := cmp.Diff(wantExceptions, ev.Exception); diff != "" {
@@ -61,11 +63,15 @@ func TestEventOfNestedPanics(t *testing.T) {
 	if diff := cmp.Diff(map[string]string{"go.crash": "panic"}, ev.Tags); diff != "" {
 		t.Errorf("tags mismatch (-want +got):\n%s", diff)
 	}
+	if ev.Fingerprint != nil {
+		t.Errorf("fingerprint %q, want none: the crashed goroutine has no in-app frame", ev.Fingerprint)
+	}
 }
 
 // TestEventOfRealCrash checks the event of a crash of the crasher: the
 // exception's stack ends with the function that panicked, runtime frames
-// are not the application's, and the exception names its goroutine.
+// are not the application's, the crashed goroutine is a thread marked
+// crashed and current, and the first in-app frame names the group.
 func TestEventOfRealCrash(t *testing.T) {
 	stderr, _ := run(t, crasher(t), []string{"GOTRACEBACK=all"}, "nested")
 	r, err := crash.Parse([]byte(stderr))
@@ -93,8 +99,13 @@ func TestEventOfRealCrash(t *testing.T) {
 	if diff := cmp.Diff([][2]string{{"panic", "first panic"}, {"panic", "panic in a deferred call"}}, gotTitles); diff != "" {
 		t.Errorf("exceptions mismatch (-want +got):\n%s", diff)
 	}
-	if last.ThreadID != 1 || len(ev.Threads) != 1 || ev.Threads[0].ID != "1" || !ev.Threads[0].Crashed {
-		t.Errorf("exception thread %d, threads %+v: want goroutine 1, crashed", last.ThreadID, ev.Threads)
+	if last.ThreadID != 0 || len(ev.Threads) != 1 || ev.Threads[0].ID != "1" || !ev.Threads[0].Crashed || !ev.Threads[0].Current ||
+		ev.Threads[0].Stacktrace != nil {
+		t.Errorf("exception thread %d, threads %+v: want no thread_id, goroutine 1 crashed and current, its stack on the exception only",
+			last.ThreadID, ev.Threads)
+	}
+	if diff := cmp.Diff([]string{"panic", "main.cleanup"}, ev.Fingerprint); diff != "" {
+		t.Errorf("fingerprint mismatch (-want +got):\n%s", diff)
 	}
 }
 

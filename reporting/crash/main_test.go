@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,20 +43,26 @@ func crasher(t testing.TB) string { return build(t, "nomonitor") }
 // crasherWithMonitor builds ./internal/crasher with the crash monitor.
 func crasherWithMonitor(t testing.TB) string { return build(t, "") }
 
-func build(t testing.TB, tags string) string {
+// crasherTrimpath builds ./internal/crasher with the crash monitor and
+// -trimpath.
+func crasherTrimpath(t testing.TB) string { return build(t, "", "-trimpath") }
+
+func build(t testing.TB, tags string, flags ...string) string {
 	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	bin := filepath.Join(crasherDir, "crasher"+tags)
-	err, done := buildErrs[tags]
+	key := strings.Join(append([]string{tags}, flags...), " ")
+	bin := filepath.Join(crasherDir, "crasher"+strings.ReplaceAll(key, " ", ""))
+	err, done := buildErrs[key]
 	if !done {
 		_, file, _, _ := runtime.Caller(0)
-		cmd := exec.Command("go", "build", "-tags="+tags, "-o", bin, "./internal/crasher")
+		args := append([]string{"build", "-tags=" + tags}, flags...)
+		cmd := exec.Command("go", append(args, "-o", bin, "./internal/crasher")...)
 		cmd.Dir = filepath.Dir(file)
 		if out, berr := cmd.CombinedOutput(); berr != nil {
 			err = fmt.Errorf("go build ./internal/crasher: %v\n%s", berr, out)
 		}
-		buildErrs[tags] = err
+		buildErrs[key] = err
 	}
 	if err != nil {
 		t.Fatal(err)

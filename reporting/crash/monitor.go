@@ -25,6 +25,12 @@ import (
 // is how Start knows it runs in the monitor.
 const MonitoredPIDVariable = "SUPPORTKIT_CRASH_MONITORED_PID"
 
+// appMaxProcsVariable is the environment variable that [Start] sets, for
+// the monitor process only, to the application's GOMAXPROCS: the
+// monitor's own may differ (it is sized by the same variable but never
+// changes it at run time as the application may).
+const appMaxProcsVariable = "SUPPORTKIT_CRASH_APP_GOMAXPROCS"
+
 // maxOutput bounds the crash output the monitor keeps; the rest is read
 // and dropped, so that the crashing application is never blocked on a
 // full pipe.
@@ -163,7 +169,7 @@ func startMonitor(opts Options) (*Monitor, error) {
 	}
 	cmd := exec.Command(exe, os.Args[1:]...)
 	cmd.Args[0] = os.Args[0]
-	cmd.Env = monitorEnv(os.Environ(), os.Getpid())
+	cmd.Env = append(monitorEnv(os.Environ(), os.Getpid()), appMaxProcsVariable+"="+strconv.Itoa(runtime.GOMAXPROCS(0)))
 	cmd.Stdin = r
 	cmd.Stderr = os.Stderr // for the monitor's own lines
 	cmd.SysProcAttr = sysProcAttr()
@@ -221,7 +227,7 @@ func monitorEnv(env []string, pid int) []string {
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case MonitoredPIDVariable, rawFileVariable, "GOGC", "GOMEMLIMIT":
+		case MonitoredPIDVariable, rawFileVariable, appMaxProcsVariable, "GOGC", "GOMEMLIMIT":
 			continue
 		}
 		out = append(out, kv)
@@ -258,7 +264,9 @@ func runMonitor(opts Options, appPID int) error {
 		defer close(recovered)
 		if dir, err := rawDirOf(opts); err == nil {
 			recoverLeftovers(dir, rawPath, timeout, log, func(ctx context.Context, output []byte, at time.Time, n rawName) (delivery, error) {
-				return report(ctx, output, at, n.appPID, n.eventID, opts)
+				// Another run: its GOMAXPROCS is not known.
+				app := appInfo{pid: n.appPID, started: n.created, traceback: os.Getenv("GOTRACEBACK"), truncated: len(output) >= maxOutput}
+				return report(ctx, output, at, app, n.eventID, opts)
 			})
 		}
 	}()
@@ -271,9 +279,11 @@ func runMonitor(opts Options, appPID int) error {
 		log.Warn("crash monitor: reading the crash output failed", zap.Error(err))
 	}
 	eventID := ""
+	app := appInfo{pid: appPID, traceback: os.Getenv("GOTRACEBACK")}
+	app.maxProcs, _ = strconv.Atoi(os.Getenv(appMaxProcsVariable))
 	if raw != nil {
 		n, _ := parseRawName(filepath.Base(rawPath))
-		eventID = n.eventID
+		eventID, app.started = n.eventID, n.created
 		if len(output) == 0 {
 			output, started, err = readRaw(raw)
 			if err != nil {
@@ -287,12 +297,18 @@ func runMonitor(opts Options, appPID int) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	res, err := report(ctx, output, started, appPID, eventID, opts)
+	app.truncated = len(output) >= maxOutput
+	res, err := report(ctx, output, started, app, eventID, opts)
 	if err != nil {
 		log.Error("crash monitor: the crash report was not delivered", zap.String("kept_in", rawPath), zap.Error(err))
 		return err
 	}
 	removeRaw(rawPath)
+	if res.inProcess {
+		log.Info("crash monitor: already reported in-process as "+res.eventID+"; no crash event sent",
+			zap.String("event_id", res.eventID), zap.String("outbox", res.outbox), zap.String("crash", res.title))
+		return nil
+	}
 	log.Info("crash reported",
 		zap.String("event_id", res.eventID),
 		zap.String("delivered_to", res.deliveredTo),
@@ -356,12 +372,30 @@ func readOutput(in io.Reader) ([]byte, time.Time, error) {
 // delivery says where a report went.
 type delivery struct {
 	eventID, deliveredTo, outbox, title string
+	// inProcess is true when no event was sent because the application
+	// reported the panic itself (see reportedInProcess); eventID is that
+	// event's.
+	inProcess bool
 }
 
 // report parses output and delivers its event under eventID ("" for a
-// new one).
-func report(ctx context.Context, output []byte, at time.Time, appPID int, eventID string, opts Options) (delivery, error) {
-	ev := eventOf(output)
+// new one), unless the application already reported the panic that
+// crashed it.
+func report(ctx context.Context, output []byte, at time.Time, app appInfo, eventID string, opts Options) (delivery, error) {
+	r, ev := eventOf(output)
+	if r != nil {
+		if dir, err := outboxDirOf(opts); err == nil && dir != "" {
+			if id := reportedInProcess(dir, r, app.pid, at); id != "" {
+				// A reporter's shutdown makes an attempt to send the
+				// outbox, the in-process event among it, so that it
+				// does not wait for the application's next start.
+				if rep, err := reporting.Setup(opts.Reporting...); err == nil {
+					_ = rep.Shutdown(ctx)
+				}
+				return delivery{eventID: id, outbox: dir, title: titleOf(ev), inProcess: true}, nil
+			}
+		}
+	}
 	ev.EventID = sentry.EventID(eventID)
 	if !at.IsZero() {
 		ev.Timestamp = at.UTC()
@@ -369,27 +403,42 @@ func report(ctx context.Context, output []byte, at time.Time, appPID int, eventI
 	for k, v := range opts.Tags {
 		ev.Tags[k] = v
 	}
-	if appPID > 0 {
-		ev.Contexts["go_crash"]["pid"] = appPID
+	if app.pid > 0 {
+		ev.Contexts["go_crash"]["pid"] = app.pid
 	}
-	// The same binary, hence the same Go; but the goroutine and CPU
-	// counts sentry-go would add are the monitor's, not the application's.
-	ev.Contexts["runtime"] = sentry.Context{"name": "go", "version": runtime.Version(),
-		"go_numroutines": nil, "go_maxprocs": nil, "go_numcgocalls": nil}
+	addContexts(ev, r, app)
 	return persistEvent(ctx, ev, opts)
+}
+
+func titleOf(ev *sentry.Event) string {
+	last := ev.Exception[len(ev.Exception)-1]
+	return last.Type + ": " + last.Value
 }
 
 // persistEvent delivers ev with a reporter set up from opts: to Sentry,
 // or to the outbox. It is the one place the crash package hands an event
 // over for delivery.
+//
+// The event goes through a client of its own that shares the reporter's
+// options (its transport, scrubbing and BeforeSend, release, environment)
+// but not sentry-go's default integrations: they would fill the runtime
+// and device contexts with the monitor's goroutine count and GOMAXPROCS,
+// and replace the modules, where ev holds the application's.
 func persistEvent(ctx context.Context, ev *sentry.Event, opts Options) (delivery, error) {
 	rep, err := reporting.Setup(opts.Reporting...)
 	if err != nil {
 		return delivery{}, err
 	}
-	id := rep.Hub().CaptureEvent(ev)
+	co := rep.Hub().Client().Options()
+	co.Integrations = func([]sentry.Integration) []sentry.Integration { return nil }
+	var id *sentry.EventID
+	if client, cerr := sentry.NewClient(co); cerr == nil {
+		id = sentry.NewHub(client, rep.Hub().Scope().Clone()).CaptureEvent(ev)
+	} else {
+		id = rep.Hub().CaptureEvent(ev)
+	}
 	err = rep.Shutdown(ctx)
-	d := delivery{outbox: rep.OutboxDir(), title: ev.Exception[len(ev.Exception)-1].Type + ": " + ev.Exception[len(ev.Exception)-1].Value}
+	d := delivery{outbox: rep.OutboxDir(), title: titleOf(ev)}
 	if id != nil {
 		d.eventID = string(*id)
 	}
@@ -411,17 +460,17 @@ func persistEvent(ctx context.Context, ev *sentry.Event, opts Options) (delivery
 // eventOf is the event of a crash output; output the parser does not
 // understand still makes an event, with the text as its message, so that
 // a crash is never dropped for being printed in an unexpected form.
-func eventOf(output []byte) *sentry.Event {
+//
+// It returns the report too, nil when output did not parse.
+func eventOf(output []byte) (*Report, *sentry.Event) {
 	r, err := parseSafely(output)
 	if err != nil {
-		r = &Report{Kind: "crash", Message: firstLine(output)}
-	}
-	ev := r.Event()
-	if err != nil {
+		ev := (&Report{Kind: "crash", Message: firstLine(output)}).Event()
 		const keep = 16 << 10
 		ev.Contexts["go_crash"]["output"] = string(output[:min(len(output), keep)])
+		return nil, ev
 	}
-	return ev
+	return r, r.Event()
 }
 
 // parseSafely is Parse, with a parser bug turned into an error rather than

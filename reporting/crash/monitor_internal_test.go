@@ -31,7 +31,7 @@ func TestReadOutputBound(t *testing.T) {
 // TestEventOfUnparsedOutput: output the parser does not understand is still
 // reported, with its text.
 func TestEventOfUnparsedOutput(t *testing.T) {
-	ev := eventOf([]byte("\nsomething went wrong\nsecond line\n"))
+	_, ev := eventOf([]byte("\nsomething went wrong\nsecond line\n"))
 	type view struct{ Type, Value, Output string }
 	got := view{ev.Exception[0].Type, ev.Exception[0].Value, ev.Contexts["go_crash"]["output"].(string)}
 	want := view{"crash", "something went wrong", "\nsomething went wrong\nsecond line\n"}

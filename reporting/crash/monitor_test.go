@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -24,7 +23,7 @@ type crashSummary struct {
 	Handled   bool
 	Mechanism string
 	Tag       string // the "program" tag set through crash.Options
-	ThreadOK  bool   // the exception names a goroutine listed as crashed
+	ThreadOK  bool   // one thread is crashed and current; the exception has the stack and names no thread
 }
 
 func summarize(ev *sentry.Event) crashSummary {
@@ -38,11 +37,15 @@ func summarize(ev *sentry.Event) crashSummary {
 		s.Mechanism = ex.Mechanism.Type
 		s.Handled = ex.Mechanism.Handled == nil || *ex.Mechanism.Handled
 	}
+	// Sentry's UI shows the exception on the thread marked crashed when
+	// no exception names a thread (see Report.Event).
+	crashed := 0
 	for _, th := range ev.Threads {
-		if th.Crashed && th.ID == strconv.FormatUint(ex.ThreadID, 10) {
-			s.ThreadOK = true
+		if th.Crashed && th.Current && th.ID != "" {
+			crashed++
 		}
 	}
+	s.ThreadOK = crashed == 1 && ex.ThreadID == 0 && ex.Stacktrace != nil
 	return s
 }
 

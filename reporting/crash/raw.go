@@ -106,6 +106,7 @@ func createRaw(dir string, appPID int) (*os.File, string, error) {
 type rawName struct {
 	appPID  int
 	eventID string
+	created time.Time // when the application created it, in Start
 }
 
 func parseRawName(base string) (rawName, bool) {
@@ -117,7 +118,8 @@ func parseRawName(base string) (rawName, bool) {
 	if len(parts) != 3 || len(parts[0]) != 20 || len(parts[2]) != 32 {
 		return rawName{}, false
 	}
-	if _, err := strconv.ParseUint(parts[0], 10, 64); err != nil {
+	ns, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil || ns < 0 {
 		return rawName{}, false
 	}
 	// Only the canonical spelling that createRaw writes.
@@ -128,7 +130,7 @@ func parseRawName(base string) (rawName, bool) {
 	if id, err := hex.DecodeString(parts[2]); err != nil || hex.EncodeToString(id) != parts[2] {
 		return rawName{}, false
 	}
-	return rawName{appPID: pid, eventID: parts[2]}, true
+	return rawName{appPID: pid, eventID: parts[2], created: time.Unix(0, ns)}, true
 }
 
 // newEventID returns 32 random hex digits, a Sentry event ID.
@@ -259,6 +261,12 @@ func recoverLeftovers(dir, own string, timeout time.Duration, log *zap.Logger,
 			return // the disk or the reporter is broken: the others wait too
 		}
 		_ = os.Remove(l.path)
+		if res.inProcess {
+			log.Info("crash monitor: already reported in-process as "+res.eventID+"; no crash event sent",
+				zap.Bool("recovered", true), zap.String("file", l.path), zap.Int("crashed_pid", l.name.appPID),
+				zap.String("event_id", res.eventID), zap.String("crash", res.title))
+			continue
+		}
 		log.Info("crash reported",
 			zap.Bool("recovered", true),
 			zap.String("file", l.path),

@@ -192,7 +192,7 @@ func TestRecoverLeftoversOnce(t *testing.T) {
 
 func TestParseRawName(t *testing.T) {
 	n, ok := parseRawName(fmt.Sprintf("%020d-%d-%s%s", 1764475200000000000, 42, "9ec79c33ec9942ab8353589fcb2e04dc", rawSuffix))
-	if !ok || n != (rawName{42, "9ec79c33ec9942ab8353589fcb2e04dc"}) {
+	if !ok || n != (rawName{appPID: 42, eventID: "9ec79c33ec9942ab8353589fcb2e04dc", created: time.Unix(0, 1764475200000000000)}) {
 		t.Errorf("parseRawName = %+v, %v", n, ok)
 	}
 	for _, bad := range []string{"x.crash", ".tmp-1", "00000000000000000001-1-zz.crash", "00000000000000000001-1-9ec79c33ec9942ab8353589fcb2e04dc.envelope"} {

@@ -1,7 +1,10 @@
 // Command crasher crashes in the way its first argument names, so that the
 // tests of package crash can parse what the Go runtime really prints:
 //
-//	crasher [-monitor] goroutine|nested|recovered|repanicked|mapwrites|nilpointer|goexit|error|deadlock|multiline|exit0|hang|overflow|stop|leak
+//	crasher [-monitor] goroutine|nested|recovered|repanicked|mapwrites|nilpointer|goexit|error|deadlock|multiline|exit0|hang|overflow|stop|leak|gorepanic|dependency
+//
+// CRASHER_APP_GOMAXPROCS sets the application's GOMAXPROCS (not its
+// monitor's), so that tests can tell whose the crash event reports.
 //
 // With -monitor it first starts the crash monitor, as an application's
 // main would, with the reporting options taken from the standard variables
@@ -17,6 +20,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -24,6 +28,9 @@ import (
 func main() {
 	monitor := flag.Bool("monitor", false, "start the crash monitor first")
 	flag.Parse()
+	if n, err := strconv.Atoi(os.Getenv("CRASHER_APP_GOMAXPROCS")); err == nil && os.Getenv("SUPPORTKIT_CRASH_MONITORED_PID") == "" {
+		runtime.GOMAXPROCS(n)
+	}
 	if *monitor && startMonitor() {
 		return // this process was the monitor; the crasher has exited
 	}
@@ -43,6 +50,8 @@ func main() {
 		"overflow":   overflow,
 		"stop":       func() { stopMonitor(); panic("crash after the monitor stopped") },
 		"leak":       leakCrashPipe,
+		"gorepanic":  goRePanic,
+		"dependency": panicInDependencyCallback,
 	}
 	crashFn, ok := crashes[flag.Arg(0)]
 	if !ok {

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/getsentry/sentry-go"
+
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/reporting/crash"
 )
@@ -45,4 +47,24 @@ func stopMonitor() {
 	p, _ := os.FindProcess(monitor.PID())
 	gone := p == nil || p.Signal(syscall.Signal(0)) != nil
 	fmt.Fprintf(os.Stderr, "crasher: crash monitor stopped: err=%v gone=%v\n", err, gone)
+}
+
+// goRePanic panics in a goroutine started with reporting.Go and
+// reporting.RePanic: the application reports the panic itself, with the
+// reporting options the monitor gets, and then crashes of it.
+func goRePanic() {
+	rep, err := reporting.Setup(reporting.WithOutbox(os.Getenv("CRASHER_OUTBOX"), 0))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crasher: reporting:", err)
+		os.Exit(64)
+	}
+	ctx := rep.Bind(context.Background())
+	reporting.Go(ctx, func(context.Context) { explode("boom in reporting.Go") }, reporting.RePanic())
+	select {}
+}
+
+// panicInDependencyCallback panics in a function that a dependency
+// (sentry-go) calls: its frame sits between the application's.
+func panicInDependencyCallback() {
+	sentry.NewHub(nil, sentry.NewScope()).WithScope(func(*sentry.Scope) { explode("boom in a dependency's callback") })
 }

@@ -14,3 +14,7 @@ func startMonitor() bool {
 }
 
 func stopMonitor() {}
+
+func goRePanic() { startMonitor() }
+
+func panicInDependencyCallback() { startMonitor() }
