@@ -72,9 +72,6 @@ func (r *Report) event(rule appframes.Rule) *sentry.Event {
 	}
 	main := sentry.Exception{Type: kind, Value: r.Message, Mechanism: mech}
 	if crashed != nil {
-		// The envelope writes the threads' IDs as numbers too (see
-		// outbox.EncodeEvent): Sentry matches the two strictly.
-		main.ThreadID = crashed.ID
 		main.Stacktrace = stacktrace(crashed, rule)
 		if fn := firstInApp(crashed, rule); fn != "" {
 			ev.Fingerprint = []string{kind, fn}

@@ -165,9 +165,6 @@ func EncodeEvent(ev *sentry.Event, dest string) ([]byte, error) {
 	if err != nil {
 		return nil, errors.New("outbox: event cannot be encoded: " + err.Error())
 	}
-	if len(ev.Threads) > 0 {
-		payload = numericThreadIDs(payload)
-	}
 	header := map[string]any{
 		"event_id": string(ev.EventID),
 		"sdk":      map[string]string{"name": ev.Sdk.Name, "version": ev.Sdk.Version},
@@ -201,47 +198,4 @@ func StampSentAt(env []byte, t time.Time) ([]byte, error) {
 		out = append(append(out, '\n'), rest...)
 	}
 	return out, nil
-}
-
-// numericThreadIDs writes threads[].id as numbers where they are all
-// digits (goroutine IDs). sentry-go types a thread's id as a string and an
-// exception's thread_id as a number; Sentry's UI matches the two strictly,
-// so with mixed types the crashed thread would show no stack.
-func numericThreadIDs(payload []byte) []byte {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(payload, &top) != nil {
-		return payload
-	}
-	var threads []map[string]json.RawMessage
-	if json.Unmarshal(top["threads"], &threads) != nil {
-		return payload
-	}
-	changed := false
-	for _, t := range threads {
-		var id string
-		if json.Unmarshal(t["id"], &id) != nil || id == "" || len(id) > 19 {
-			continue
-		}
-		digits := true
-		for _, c := range id {
-			digits = digits && c >= '0' && c <= '9'
-		}
-		if digits {
-			t["id"] = json.RawMessage(id)
-			changed = true
-		}
-	}
-	if !changed {
-		return payload
-	}
-	raw, err := json.Marshal(threads)
-	if err != nil {
-		return payload
-	}
-	top["threads"] = raw
-	out, err := json.Marshal(top)
-	if err != nil {
-		return payload
-	}
-	return out
 }

@@ -2,7 +2,6 @@ package outbox_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -284,39 +283,5 @@ func TestDefaultDir(t *testing.T) {
 	exe, _ := os.Executable()
 	if want := strings.TrimSuffix(filepath.Base(exe), ".exe"); filepath.Base(got) != want {
 		t.Errorf("DefaultDir(\"\") = %q, want the executable's name %q", got, want)
-	}
-}
-
-// TestEncodeEventThreadIDsMatch: the crashed thread's id and the
-// exception's thread_id come out as the same JSON type (numbers), which
-// Sentry's UI needs to show the crashed thread with its stack.
-func TestEncodeEventThreadIDsMatch(t *testing.T) {
-	ev := sentry.NewEvent()
-	ev.EventID = "0123456789abcdef0123456789abcdef"
-	ev.Exception = []sentry.Exception{{Type: "panic", Value: "boom", ThreadID: 7}}
-	ev.Threads = []sentry.Thread{{ID: "7", Crashed: true, Current: true}, {ID: "1"}, {ID: "main"}}
-	env, err := outbox.EncodeEvent(ev, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := outbox.Parse(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got struct {
-		Exception []struct {
-			ThreadID any `json:"thread_id"`
-		} `json:"exception"`
-		Threads []struct {
-			ID any `json:"id"`
-		} `json:"threads"`
-	}
-	if err := json.Unmarshal(e.Items[0].Payload, &got); err != nil {
-		t.Fatal(err)
-	}
-	want := []any{float64(7), float64(7), float64(1), "main"}
-	gotIDs := []any{got.Exception[0].ThreadID, got.Threads[0].ID, got.Threads[1].ID, got.Threads[2].ID}
-	if diff := cmp.Diff(want, gotIDs); diff != "" {
-		t.Errorf("thread ids mismatch (-want +got):\n%s", diff)
 	}
 }
