@@ -223,6 +223,12 @@ func (r *Reporter) build(j *job) *sentry.Event {
 		r.markInApp(ev)
 		if fn := firstInApp(ev.Exception); fn != "" {
 			ev.Fingerprint = []string{"panic", fn}
+			if re, ok := j.panicValue.(runtime.Error); ok {
+				// A nil-map write and a closed channel's close in one
+				// function are two bugs; the runtime's text (its
+				// numbers replaced) tells them apart.
+				ev.Fingerprint = append(ev.Fingerprint, normalizeMessage(re.Error()))
+			}
 		}
 	case kindError, kindLog:
 		if j.err != nil {
