@@ -78,12 +78,17 @@ func newProcessInfo(start time.Time) processInfo {
 		p.modules = make(map[string]string, len(info.Deps))
 		for _, d := range info.Deps {
 			v := d.Version
-			if d.Replace != nil {
-				// What runs is the replacement: its version, or its
-				// path when it is a directory without one.
-				v = d.Replace.Version
-				if v == "" {
-					v = d.Replace.Path
+			if r := d.Replace; r != nil {
+				// What runs is the replacement. A local directory is
+				// not named: its path says nothing to Sentry and may
+				// name a person's home.
+				switch {
+				case r.Version == "" || r.Version == "(devel)":
+					v = "(local)"
+				case r.Path != d.Path:
+					v = r.Path + "@" + r.Version
+				default:
+					v = r.Version
 				}
 			}
 			if v != "" {
