@@ -71,10 +71,12 @@ func (j *job) hint() *sentry.EventHint {
 // The event has one exception per layer of err that carries a stack
 // (innermost first, as Sentry expects), each titled by its errorsx code
 // and valued by its message, secrets redacted; the fingerprint is the code
-// and the function where the error started; the tags "code" and
-// "http.status"; the non-secret fields as the context "fields"; the user,
-// tags and breadcrumbs of the hub in ctx; and the trace context of the
-// span in ctx.
+// and the first in-app function from where the error started (none for an
+// error without a stack of its own: Sentry then groups it by its Go type
+// and the capture's stack); the tag "code", and "http.status" once the
+// request's response was written; the non-secret fields as the context
+// "fields"; the user, tags and breadcrumbs of the hub in ctx; and the
+// trace context of the span in ctx, or of the request or goroutine.
 //
 //go:noinline
 func Capture(ctx context.Context, err error) string {
