@@ -84,3 +84,22 @@ func TestReleaseRejected(t *testing.T) {
 		shutdown(t, r)
 	})
 }
+
+// TestInAppPrefixesOption: an empty prefix is an error naming the option;
+// none at all is the default.
+func TestInAppPrefixesOption(t *testing.T) {
+	for _, prefixes := range [][]string{{""}, {"example.com/shared", " "}} {
+		r, err := reporting.Setup(reporting.WithInAppPrefixes(prefixes...), reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))
+		if err == nil {
+			shutdown(t, r)
+			t.Errorf("WithInAppPrefixes(%q) accepted", prefixes)
+		} else if !strings.Contains(err.Error(), "WithInAppPrefixes") || errorsx.CodeOf(err) != errorsx.InvalidArgument {
+			t.Errorf("WithInAppPrefixes(%q): error %q (%s), want invalid_argument naming the option", prefixes, err, errorsx.CodeOf(err))
+		}
+	}
+	r, err := reporting.Setup(reporting.WithInAppPrefixes(), reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))
+	if err != nil {
+		t.Fatalf("WithInAppPrefixes(): %v", err)
+	}
+	shutdown(t, r)
+}
