@@ -252,6 +252,5 @@ func (r *Reporter) beforeSendAPI(ev *sentry.Event, hint *sentry.EventHint) *sent
 		}
 	}
 	r.markInApp(ev)
-	r.proc.decorate(ev)
-	return r.beforeSend(ev, hint)
+	return r.beforeSend(ev, hint) // which decorates it
 }

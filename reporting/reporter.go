@@ -418,7 +418,6 @@ func (r *Reporter) process(ev *sentry.Event, scope *sentry.Scope, hint *sentry.E
 	}
 	ev.Platform = "go"
 	ev.Release, ev.Environment, ev.ServerName = r.release, r.environment, r.serverName
-	r.proc.decorate(ev)
 	// The scope replaces the trace context with its own propagation
 	// context; ours comes from the otel span and wins.
 	tc, hasTC := ev.Contexts["trace"]
@@ -433,6 +432,11 @@ func (r *Reporter) process(ev *sentry.Event, scope *sentry.Scope, hint *sentry.E
 
 func (r *Reporter) beforeSend(ev *sentry.Event, hint *sentry.EventHint) *sentry.Event {
 	ev = r.scrub.event(ev)
+	if ev != nil {
+		// After scrubbing: what is true of the process holds no secret,
+		// and scrubbing it for each event would cost the worker time.
+		r.proc.decorate(ev)
+	}
 	if r.cfg.beforeSend != nil && ev != nil {
 		ev = r.cfg.beforeSend(ev, hint)
 	}
