@@ -34,6 +34,9 @@ type job struct {
 	scope      *sentry.Scope    // the scope of the request's or goroutine's hub, or nil for the base scope
 	req        *requestSnapshot // copied on the request's goroutine
 	span       trace.SpanContext
+	trace      sentry.TraceID // the request's or goroutine's trace when span is not valid; zero for none
+	status     int            // the status the client got, 0 when no response was written
+	goroutines int            // runtime.NumGoroutine() when captured
 	suppressed int64
 	pcs        []uintptr // where it was captured or panicked, when err has no stack
 }
@@ -68,10 +71,12 @@ func (j *job) hint() *sentry.EventHint {
 // The event has one exception per layer of err that carries a stack
 // (innermost first, as Sentry expects), each titled by its errorsx code
 // and valued by its message, secrets redacted; the fingerprint is the code
-// and the function where the error started; the tags "code" and
-// "http.status"; the non-secret fields as the context "fields"; the user,
-// tags and breadcrumbs of the hub in ctx; and the trace context of the
-// span in ctx.
+// and the first in-app function from where the error started (none for an
+// error without a stack of its own: Sentry then groups it by its Go type
+// and the capture's stack); the tag "code", and "http.status" once the
+// request's response was written; the non-secret fields as the context
+// "fields"; the user, tags and breadcrumbs of the hub in ctx; and the
+// trace context of the span in ctx, or of the request or goroutine.
 //
 //go:noinline
 func Capture(ctx context.Context, err error) string {
@@ -130,14 +135,21 @@ func (r *Reporter) capture(ctx context.Context, err error, skip int) string {
 func (r *Reporter) fill(ctx context.Context, j *job) {
 	j.id = newEventID()
 	j.at = time.Now()
-	if ctx == nil {
-		return
-	}
 	// The request is copied here, on the goroutine that serves it: the
 	// handler may go on changing it while the event is built on the
 	// reporter's goroutine, and nothing guards it.
-	if rc, ok := ctx.Value(requestKey{}).(*requestContext); ok {
+	j.goroutines = runtime.NumGoroutine()
+	if ctx == nil {
+		return
+	}
+	j.span = trace.SpanContextFromContext(ctx)
+	rc, _ := ctx.Value(requestKey{}).(*requestContext)
+	if rc != nil {
 		j.req = rc.snapshot()
+		j.status = int(rc.w.status.Load())
+		if !j.span.IsValid() {
+			j.trace = rc.traceID()
+		}
 	}
 	// The scope is not copied: scope.Clone would more than double what a
 	// capture costs its caller. The reporter's goroutine reads it through
@@ -146,10 +158,11 @@ func (r *Reporter) fill(ctx context.Context, j *job) {
 	// never written after they are added (scrubbing makes new ones). So
 	// the event may carry a breadcrumb added a moment after the capture;
 	// it never races one. Each request and goroutine has its own scope.
-	if hub, ok := ctx.Value(sentry.HubContextKey).(*sentry.Hub); ok && hub != r.hub {
+	if rc != nil {
+		j.scope = rc.Hub().Scope()
+	} else if hub, ok := ctx.Value(sentry.HubContextKey).(*sentry.Hub); ok && hub != r.hub {
 		j.scope = hub.Scope()
 	}
-	j.span = trace.SpanContextFromContext(ctx)
 }
 
 // originPC returns the program counter where err started: the first frame
@@ -209,14 +222,38 @@ func (r *Reporter) build(j *job) *sentry.Event {
 				Mechanism:  mech,
 			}}
 		}
-		ev.Fingerprint = []string{"panic", topFunction(ev.Exception)}
+		r.markInApp(ev)
+		if fn := firstInApp(ev.Exception); fn != "" {
+			ev.Fingerprint = []string{"panic", fn}
+			if re, ok := j.panicValue.(runtime.Error); ok {
+				// A nil-map write and a closed channel's close in one
+				// function are two bugs; the runtime's text (its
+				// numbers replaced) tells them apart.
+				ev.Fingerprint = append(ev.Fingerprint, normalizeMessage(re.Error()))
+			}
+		}
 	case kindError, kindLog:
 		if j.err != nil {
 			code = errorsx.CodeOf(j.err)
 			ev.Exception = exceptions(j.err, fallback, &sentry.Mechanism{Type: "generic", Handled: sentry.Pointer(true)})
-			ev.Fingerprint = []string{code.String(), topFunction(ev.Exception)}
+			r.markInApp(ev)
+			if !hasOwnStack(j.err) {
+				// Where it started is not known: the stack is where it
+				// was captured or logged, which a shared helper makes the
+				// same for unrelated failures. Sentry groups by type and
+				// stack instead.
+				if code == errorsx.Unknown {
+					ev.Exception[len(ev.Exception)-1].Type = goType(j.err)
+				}
+			} else if fn := firstInApp(ev.Exception); fn != "" {
+				ev.Fingerprint = []string{code.String(), fn}
+			}
+		} else if fn := r.firstInAppPC(j.pcs); fn != "" {
+			// The logging call site; the message (normalised) tells apart
+			// two lines logged by one function.
+			ev.Fingerprint = []string{"log", fn, normalizeMessage(j.message)}
 		} else {
-			ev.Fingerprint = []string{"log", j.message}
+			ev.Fingerprint = []string{"log", normalizeMessage(j.message)}
 		}
 		if j.kind == kindLog {
 			ev.Message = j.message
@@ -227,7 +264,10 @@ func (r *Reporter) build(j *job) *sentry.Event {
 		}
 	}
 	ev.Tags["code"] = code.String()
-	ev.Tags["http.status"] = strconv.Itoa(code.HTTPStatus())
+	if j.status != 0 {
+		ev.Tags["http.status"] = strconv.Itoa(j.status)
+	}
+	ev.Contexts["runtime"] = runtimeContext(j.goroutines)
 	if err := j.err; err == nil {
 		err, _ = j.panicValue.(error)
 		if fs := fieldsContext(err); fs != nil {
@@ -236,11 +276,21 @@ func (r *Reporter) build(j *job) *sentry.Event {
 	} else if fs := fieldsContext(err); fs != nil {
 		ev.Contexts["fields"] = fs
 	}
-	if j.span.IsValid() {
+	// Every event has a trace context of its own work: the span's, the
+	// request's or goroutine's, or a new one; never the base hub's, which
+	// would link every event of the process.
+	switch {
+	case j.span.IsValid():
 		ev.Contexts["trace"] = sentry.Context{
 			"trace_id": j.span.TraceID().String(),
 			"span_id":  j.span.SpanID().String(),
 		}
+	default:
+		tid := j.trace
+		if tid == (sentry.TraceID{}) {
+			tid = newTraceID()
+		}
+		ev.Contexts["trace"] = sentry.Context{"trace_id": tid.String(), "span_id": newSpanID().String()}
 	}
 	if j.suppressed > 0 {
 		ev.Contexts["storm"] = sentry.Context{"suppressed": j.suppressed}
@@ -313,20 +363,6 @@ func stacktrace(pcs []uintptr) *sentry.Stacktrace {
 		frames[i], frames[j] = frames[j], frames[i]
 	}
 	return &sentry.Stacktrace{Frames: frames}
-}
-
-// topFunction names the innermost frame of the innermost exception: the
-// function where the error started or the panic happened.
-func topFunction(exs []sentry.Exception) string {
-	if len(exs) == 0 || exs[0].Stacktrace == nil || len(exs[0].Stacktrace.Frames) == 0 {
-		return "?"
-	}
-	fs := exs[0].Stacktrace.Frames
-	f := fs[len(fs)-1]
-	if f.Module != "" {
-		return f.Module + "." + f.Function
-	}
-	return f.Function
 }
 
 // fieldsContext returns err's non-secret fields, or nil.

@@ -7,8 +7,10 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // requestContext is the context the middleware gives a request, and the
@@ -33,6 +35,9 @@ type requestContext struct {
 
 	mu  sync.Mutex
 	hub *sentry.Hub
+	// trace is the trace this context's work belongs to when no
+	// OpenTelemetry span says otherwise; made on first use (see traceID).
+	trace sentry.TraceID
 }
 
 type requestKey struct{}
@@ -57,15 +62,54 @@ func (c *requestContext) Value(key any) any {
 }
 
 // Hub returns the context's own hub, cloned from the reporter's on first
-// use.
+// use, with the context's own trace (never the base hub's, which every
+// clone would share).
 func (c *requestContext) Hub() *sentry.Hub {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.hub == nil {
 		c.hub = c.r.hub.Clone()
+		c.hub.Scope().SetPropagationContext(sentry.PropagationContext{TraceID: c.traceLocked(), SpanID: newSpanID()})
 	}
 	return c.hub
 }
+
+// traceID returns the trace of this context's work: the active
+// OpenTelemetry span's, else the request's incoming sentry-trace or
+// traceparent header's, else a random one, made once.
+func (c *requestContext) traceID() sentry.TraceID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.traceLocked()
+}
+
+func (c *requestContext) traceLocked() sentry.TraceID {
+	if c.trace != (sentry.TraceID{}) {
+		return c.trace
+	}
+	if sc := trace.SpanContextFromContext(c.Context); sc.HasTraceID() {
+		c.trace = sentry.TraceID(sc.TraceID())
+	} else if id, ok := c.incoming(); ok {
+		c.trace = id
+	} else {
+		c.trace = newTraceID()
+	}
+	return c.trace
+}
+
+func (c *requestContext) incoming() (sentry.TraceID, bool) {
+	switch {
+	case c.snap != nil:
+		return incomingTraceID(c.snap.header)
+	case c.req != nil:
+		return incomingTraceID(c.req.Header)
+	}
+	return sentry.TraceID{}, false
+}
+
+// isRequest reports whether the context serves an HTTP request (or was
+// started from one), as opposed to [Reporter.Bind]'s.
+func (c *requestContext) isRequest() bool { return c.req != nil || c.snap != nil }
 
 // Bind returns a context bound to the reporter with a hub of its own, for
 // work outside any HTTP request (a job, a consumer loop, main): the
@@ -132,6 +176,17 @@ func AddBreadcrumb(ctx context.Context, b *sentry.Breadcrumb) {
 type responseWriter struct {
 	http.ResponseWriter
 	started bool
+	// status is the status the client got (0 until a response started),
+	// read by whoever captures an event of the request.
+	status atomic.Int32
+}
+
+// wrote records the status of the response, the first time only.
+func (w *responseWriter) wrote(code int) {
+	w.started = true
+	if w.status.Load() == 0 {
+		w.status.Store(int32(code))
+	}
 }
 
 var (
@@ -145,32 +200,32 @@ func (w *responseWriter) WriteHeader(code int) {
 	// 1xx answers (103 Early Hints) come before the response; 101
 	// switches protocols and is the response.
 	if code >= 200 || code == http.StatusSwitchingProtocols {
-		w.started = true
+		w.wrote(code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *responseWriter) Write(p []byte) (int, error) {
-	w.started = true
+	w.wrote(http.StatusOK)
 	return w.ResponseWriter.Write(p)
 }
 
 // ReadFrom keeps net/http's sendfile path (io.Copy finds the server's
 // ReaderFrom behind this writer).
 func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
-	w.started = true
+	w.wrote(http.StatusOK)
 	return io.Copy(w.ResponseWriter, r)
 }
 
 func (w *responseWriter) Flush() {
-	w.started = true
+	w.wrote(http.StatusOK)
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // FlushError is what http.ResponseController calls, so that its caller
 // still learns when the writer cannot flush.
 func (w *responseWriter) FlushError() error {
-	w.started = true
+	w.wrote(http.StatusOK)
 	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 

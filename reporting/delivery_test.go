@@ -105,17 +105,6 @@ func TestRelease(t *testing.T) {
 			}
 		})
 	}
-	t.Run("fallback is never empty", func(t *testing.T) {
-		t.Setenv("SENTRY_RELEASE", "")
-		r, err := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer shutdown(t, r)
-		if r.Release() == "" {
-			t.Errorf("release is empty: sentry-go would run git")
-		}
-	})
 }
 
 func TestDeliveryFailuresGoToOutboxAndRetry(t *testing.T) {

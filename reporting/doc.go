@@ -5,9 +5,20 @@
 //
 // [Setup] makes a [Reporter] from options and the standard variables
 // SENTRY_DSN, SENTRY_ENVIRONMENT and SENTRY_RELEASE; [Reporter.Shutdown]
-// flushes within the caller's deadline and stops it. The release is always
-// set (option, variable, the binary's VCS revision, or "unknown"), so
-// sentry-go never runs git. Nothing happens at import time.
+// flushes within the caller's deadline and stops it. Nothing happens at
+// import time.
+//
+// The release is [WithRelease], else SENTRY_RELEASE, else derived from the
+// binary's build information as "<name>@<version>": name is the last
+// element of the main module's path (Sentry rejects "/" in a release),
+// version the module's version ("go install example.com/x@v1.4.0" gives
+// "x@v1.4.0") or, for a development build, the first 12 hex digits of the
+// VCS revision with "-dirty" when the tree was modified. When none of
+// these is known, events carry no release: a made-up one would merge
+// unrelated builds. A given release that Sentry would reject (a "/",
+// newline or tab, "." or "..", "latest", more than 200 characters) is an
+// error from Setup naming the option or variable. sentry-go never runs
+// git to guess one.
 //
 //	rep, err := reporting.Setup(reporting.WithLogger(log))
 //	if err != nil { ... }            // malformed DSN, unwritable outbox
@@ -37,6 +48,38 @@
 // the response has started is reported and the connection aborted rather
 // than a second response written.
 //
+// # How an event reads in Sentry
+//
+// Frames are in-app by one rule (package main, the main module's
+// packages and [WithInAppPrefixes]; never the standard library,
+// dependencies or supportkit's own middleware), with or without
+// -trimpath. The fingerprint names the first in-app frame from where the
+// failure happened: ["panic", function] (plus the runtime's text, numbers
+// replaced, for a runtime error such as a nil-map write), [code,
+// function] for an error with a stack of its own. An error without one (a
+// plain error from the standard library or a dependency) gets no custom
+// fingerprint, is titled by its Go type ("*fs.PathError"), and Sentry
+// groups it by type and stack. A log line without an error groups by
+// where it was logged and its message with numbers, hex values and UUIDs
+// replaced: ["log", function, "payment <n> declined"].
+//
+// The transaction is the route the http.ServeMux matched, named as the
+// tracing middleware names the span ("GET /orders/{id}"; the method alone
+// when no route matched); the URL is in request.url. The tag http.status
+// is the status the client received, present only when a response was
+// written (a panic answered by the middleware: 500). Every event carries
+// the contexts os, runtime (Go version, GOMAXPROCS, goroutines when
+// captured), device (architecture, CPUs) and app (start time, main
+// module, VCS revision, time and dirty flag, Go version), the modules of
+// the build, and the SDK "supportkit.go" with its version (sentry-go is
+// listed among its packages).
+//
+// Without OpenTelemetry, each request is a trace of its own: the trace ID
+// of its sentry-trace or traceparent header when valid, else a random one
+// made when first needed. A goroutine started with [Go] is part of its
+// request's work and shares its trace; one started outside any request
+// gets its own. With a span in the context, its trace wins.
+//
 // # Scrubbing
 //
 // Before an event leaves the process, [DefaultScrubbing] removes
@@ -51,8 +94,8 @@
 //
 // # Storms
 //
-// A token bucket per fingerprint (code and the frame where the error
-// started) lets a few events through and counts the rest; the count rides
+// A token bucket per storm key (code and the frame where the error
+// started, or where the line was logged) lets a few events through and counts the rest; the count rides
 // on the next event of that fingerprint as the context "storm". A failure
 // that is both captured and logged counts once. The queue
 // between callers and the reporter's goroutine is bounded and drops its

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -121,6 +122,9 @@ func ExampleGo() {
 		m["x"]++ // assignment to entry in nil map
 	})
 	<-done
+	for rep.Stats().Captured == 0 { // Go reports after fn has returned
+		time.Sleep(time.Millisecond)
+	}
 	_ = rep.Shutdown(context.Background())
 	outboxEvents(dir)
 	// Output:

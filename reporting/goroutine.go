@@ -3,6 +3,8 @@ package reporting
 import (
 	"context"
 	"runtime"
+
+	"github.com/getsentry/sentry-go"
 )
 
 // GoOption configures [Go].
@@ -21,6 +23,11 @@ func RePanic() GoOption { return func(c *goConfig) { c.repanic = true } }
 // adds stays with fn). If fn panics, the panic is reported with the stack
 // of the panic site and then, by default, recovered: the goroutine ends
 // and the process carries on. [RePanic] chooses to crash instead.
+//
+// fn's work belongs to the trace of the request it was started from: its
+// events carry that request's trace ID (its OpenTelemetry trace, or the
+// one the reporter gave the request). Started outside any request, it
+// gets a trace of its own.
 //
 // The reporter is the one bound to ctx; with none, fn runs with neither
 // hub nor recovery.
@@ -46,7 +53,14 @@ func (r *Reporter) Go(ctx context.Context, fn func(ctx context.Context), opts ..
 	gc := &requestContext{Context: ctx, r: r, hub: parent.Clone()}
 	if rc, ok := ctx.Value(requestKey{}).(*requestContext); ok {
 		gc.snap = rc.snapshot() // on the caller's goroutine: the handler may still change its request
+		if rc.isRequest() {
+			gc.trace = rc.traceID() // the goroutine is part of the request's work
+		}
 	}
+	if gc.trace == (sentry.TraceID{}) {
+		gc.trace = gc.traceID()
+	}
+	gc.hub.Scope().SetPropagationContext(sentry.PropagationContext{TraceID: gc.trace, SpanID: newSpanID()})
 	go func() {
 		defer func() {
 			v := recover()

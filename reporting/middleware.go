@@ -43,7 +43,12 @@ const EventIDAttribute = "sentry.event_id"
 // allocations.
 func (r *Reporter) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		rc := &requestContext{Context: req.Context(), r: r, req: req}
+		rc := &requestContext{Context: req.Context(), r: r}
+		// The context keeps the request it hands down: the mux sets the
+		// route (Pattern) on that one, and events name their transaction
+		// after it.
+		req = req.WithContext(rc)
+		rc.req = req
 		rc.w.ResponseWriter = w
 		defer func() {
 			if v := recover(); v != nil {
@@ -53,13 +58,16 @@ func (r *Reporter) Middleware(next http.Handler) http.Handler {
 				r.recoverRequest(rc, w, req, v)
 			}
 		}()
-		next.ServeHTTP(&rc.w, req.WithContext(rc))
+		next.ServeHTTP(&rc.w, req)
 	})
 }
 
 func (r *Reporter) recoverRequest(rc *requestContext, w http.ResponseWriter, req *http.Request, v any) {
 	var pcs [maxFrames + 16]uintptr
 	n := runtime.Callers(1, pcs[:])
+	if !rc.w.started {
+		rc.w.status.Store(http.StatusInternalServerError) // the answer written below
+	}
 	id := r.capturePanic(rc, v, panicStack(pcs[:n]), false)
 	span := trace.SpanFromContext(rc)
 	ref := id

@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/getsentry/sentry-go"
@@ -29,6 +30,7 @@ type config struct {
 	retryMin, retryMax          time.Duration
 	breadcrumbLevel, eventLevel zapcore.Level
 	serverName                  string
+	inAppPrefixes               []string
 	errs                        []error // out-of-range values, reported by Setup
 }
 
@@ -45,8 +47,27 @@ func WithDSN(dsn string) Option { return func(c *config) { c.dsn = &dsn } }
 func WithEnvironment(env string) Option { return func(c *config) { c.environment = &env } }
 
 // WithRelease sets the release, overriding SENTRY_RELEASE and the build
-// information.
+// information; an empty release leaves it to the build information (see
+// [Setup] for the rule, and the values Sentry rejects).
 func WithRelease(release string) Option { return func(c *config) { c.release = &release } }
+
+// WithInAppPrefixes adds package path prefixes (as "example.com/shared",
+// meaning that package and those below it) whose frames are the
+// application's own, besides package main and the main module's packages.
+// In-app frames are highlighted in Sentry, and the first of them names the
+// fingerprint of panics, errors and log events. No prefixes (the default)
+// means none beyond those; an empty prefix is an error.
+func WithInAppPrefixes(prefixes ...string) Option {
+	return func(c *config) {
+		for _, p := range prefixes {
+			if strings.TrimSpace(p) == "" {
+				c.bad("WithInAppPrefixes", fmt.Sprintf("%q", prefixes), "a prefix must not be empty")
+				return
+			}
+		}
+		c.inAppPrefixes = append(c.inAppPrefixes, prefixes...)
+	}
+}
 
 // WithServerName sets the server name on events; the default is the host
 // name.

@@ -123,11 +123,14 @@ func TestEventHasRequestAsCaptured(t *testing.T) {
 		}
 		return ev
 	}))
-	h := rec.Reporter().Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/before", func(_ http.ResponseWriter, r *http.Request) {
 		reporting.Capture(r.Context(), errorsx.Internal.New("boom"))
 		r.Header.Set("X-Step", "after")
 		r.URL.Path = "/after"
-	}))
+		r.Pattern = "/after"
+	})
+	h := rec.Reporter().Middleware(mux)
 	req := httptest.NewRequest("GET", "/before", nil)
 	req.Header.Set("X-Step", "before")
 	h.ServeHTTP(httptest.NewRecorder(), req)

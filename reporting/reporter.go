@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/reporting/internal/appframes"
 	"github.com/supportkit/supportkit/reporting/internal/delivery"
 	"github.com/supportkit/supportkit/reporting/outbox"
 )
@@ -37,6 +37,9 @@ type Reporter struct {
 	pipe        *delivery.Pipeline // nil with WithTransport
 	storm       *storm
 	queue       *queue
+	inApp       appframes.Rule // which frames are the application's
+	proc        processInfo    // what every event says about the process
+	baseTrace   sentry.TraceID // the base hub's trace, which no event may carry
 	recent      recent
 	log         *zap.Logger
 
@@ -110,9 +113,13 @@ func (r *Reporter) Stats() Stats {
 
 // Setup makes a Reporter. It reads SENTRY_DSN, SENTRY_ENVIRONMENT and
 // SENTRY_RELEASE unless the matching option is given. The release is, in
-// order: [WithRelease], SENTRY_RELEASE, the VCS revision recorded in the
-// binary's build information, the main module's version, "unknown"; it is
-// always set, so that sentry-go never runs git to guess one.
+// order: [WithRelease], SENTRY_RELEASE, or from the binary's build
+// information "<name>@<version>" (name the last element of the main
+// module's path, version the module's version or else the first 12 digits
+// of the VCS revision, "-dirty" when modified); when none is known, events
+// carry no release. A given release that Sentry would reject (a "/",
+// newline or tab, "." or "..", "latest", over 200 characters) is an error
+// naming its source. sentry-go never runs git to guess one.
 //
 // Options are checked first: an out-of-range value is an error naming the
 // option. A malformed DSN is an error too. The outbox never is: when its
@@ -133,9 +140,19 @@ func Setup(opts ...Option) (*Reporter, error) {
 	r := &Reporter{cfg: cfg, log: cfg.logger, scrub: newScrubber(cfg.scrub)}
 	r.dsn = valueOrEnv(cfg.dsn, "SENTRY_DSN")
 	r.environment = valueOrEnv(cfg.environment, "SENTRY_ENVIRONMENT")
+	r.inApp = appframes.New(cfg.inAppPrefixes...)
+	r.proc = newProcessInfo(time.Now())
 	r.release = valueOrEnv(cfg.release, "SENTRY_RELEASE")
-	if r.release == "" {
-		r.release = buildRelease()
+	if r.release != "" {
+		if problem := releaseProblem(r.release); problem != "" {
+			from := "SENTRY_RELEASE"
+			if cfg.release != nil {
+				from = "WithRelease"
+			}
+			return nil, errorsx.InvalidArgument.Errorf("reporting: release %q (%s): %s", r.release, from, problem)
+		}
+	} else {
+		r.release = r.proc.release
 	}
 	r.serverName = cfg.serverName
 	if r.serverName == "" {
@@ -170,13 +187,19 @@ func Setup(opts ...Option) (*Reporter, error) {
 	}
 	r.storm = newStorm(cfg.stormRate, cfg.stormBurst)
 	r.queue = newQueue(cfg.queueSize)
+	clientRelease := r.release
+	if clientRelease == "" {
+		// sentry-go guesses a release (running git) when it has none;
+		// it gets a placeholder, taken off its events in beforeSendAPI.
+		clientRelease = noRelease
+	}
 	client, err := sentry.NewClient(sentry.ClientOptions{
 		Dsn:                  r.dsn,
-		Release:              r.release,
+		Release:              clientRelease,
 		Environment:          r.environment,
 		ServerName:           r.serverName,
 		Transport:            &clientTransport{r: r},
-		BeforeSend:           r.beforeSend,
+		BeforeSend:           r.beforeSendAPI,
 		DisableClientReports: true,
 		SampleRate:           1,
 	})
@@ -186,6 +209,8 @@ func Setup(opts ...Option) (*Reporter, error) {
 	}
 	r.client = client
 	r.hub = sentry.NewHub(client, sentry.NewScope())
+	r.baseTrace = newTraceID()
+	r.hub.Scope().SetPropagationContext(sentry.PropagationContext{TraceID: r.baseTrace, SpanID: newSpanID()})
 	r.wake = make(chan struct{}, 1)
 	r.flushReq = make(chan chan struct{})
 	r.stop = make(chan struct{})
@@ -233,24 +258,8 @@ func valueOrEnv(v *string, env string) string {
 	return os.Getenv(env)
 }
 
-// buildRelease names the release from the binary's build information.
-func buildRelease() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && s.Value != "" {
-			return s.Value
-		}
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return info.Main.Path + "@" + v
-	}
-	return "unknown"
-}
-
-// Release returns the release events are tagged with.
+// Release returns the release events are tagged with, or "" when they
+// carry none (see [Setup]).
 func (r *Reporter) Release() string { return r.release }
 
 // OutboxDir returns the outbox directory, or "" when there is none (events
@@ -409,8 +418,6 @@ func (r *Reporter) process(ev *sentry.Event, scope *sentry.Scope, hint *sentry.E
 	}
 	ev.Platform = "go"
 	ev.Release, ev.Environment, ev.ServerName = r.release, r.environment, r.serverName
-	ev.Sdk = sentry.SdkInfo{Name: "sentry.go", Version: sentry.SDKVersion,
-		Packages: []sentry.SdkPackage{{Name: "sentry-go", Version: sentry.SDKVersion}}}
 	// The scope replaces the trace context with its own propagation
 	// context; ours comes from the otel span and wins.
 	tc, hasTC := ev.Contexts["trace"]
@@ -425,6 +432,11 @@ func (r *Reporter) process(ev *sentry.Event, scope *sentry.Scope, hint *sentry.E
 
 func (r *Reporter) beforeSend(ev *sentry.Event, hint *sentry.EventHint) *sentry.Event {
 	ev = r.scrub.event(ev)
+	if ev != nil {
+		// After scrubbing: what is true of the process holds no secret,
+		// and scrubbing it for each event would cost the worker time.
+		r.proc.decorate(ev)
+	}
 	if r.cfg.beforeSend != nil && ev != nil {
 		ev = r.cfg.beforeSend(ev, hint)
 	}

@@ -304,6 +304,7 @@ func (sc *scrubber) anyDepth(k string, v any, depth int) any {
 // (its headers above all) while the event is built elsewhere.
 type requestSnapshot struct {
 	method, host, path, rawQuery string
+	pattern                      string // the route the mux matched, "" when none
 	tls                          bool
 	header                       http.Header // at most maxHeaders, values cut at maxHeaderValue
 }
@@ -314,7 +315,7 @@ func snapshotRequest(r *http.Request) *requestSnapshot {
 	if r == nil {
 		return nil
 	}
-	s := &requestSnapshot{method: r.Method, host: r.Host, tls: r.TLS != nil}
+	s := &requestSnapshot{method: r.Method, host: r.Host, pattern: r.Pattern, tls: r.TLS != nil}
 	if r.URL != nil {
 		s.path, s.rawQuery = truncate(r.URL.Path, maxValue), truncate(r.URL.RawQuery, maxValue)
 	}
@@ -351,9 +352,24 @@ func (s *requestSnapshot) httpRequest() *http.Request {
 	return r
 }
 
-// transaction names the event's transaction: method and path, the path
-// scrubbed.
-func (s *requestSnapshot) transaction() string { return s.method + " " + s.path }
+// transaction names the event's transaction as the tracing middleware
+// (otelhttp) names the request's span: "<method> <route>" with the path
+// part of the pattern the mux matched ("GET /orders/{id}"), the method
+// alone when no route matched (a 404), "HTTP" for a method outside the
+// standard ones. The request's URL is the event's request.url.
+func (s *requestSnapshot) transaction() string {
+	method := strings.ToUpper(s.method)
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+	default:
+		method = "HTTP"
+	}
+	if i := strings.IndexByte(s.pattern, '/'); i >= 0 {
+		return method + " " + s.pattern[i:]
+	}
+	return method
+}
 
 // request builds the scrubbed request part of an event. The body is never
 // read, cookies are never sent, and the client address is left out.

@@ -149,13 +149,15 @@ func (r *Reporter) captureLog(ctx context.Context, ent zapcore.Entry, with, fiel
 	}
 	j := &job{kind: kindLog, err: err, message: ent.Message, logger: ent.LoggerName, level: levelOf(ent.Level)}
 	pc := originPC(err)
-	if err != nil && pc == 0 {
+	if pc == 0 {
+		// Where it was logged: the stack of an error without its own,
+		// and the call site a log line is grouped (and storm-limited) by.
 		j.pcs = callersAt(ent)
 		if len(j.pcs) > 0 {
 			pc = j.pcs[0]
 		}
 	}
-	code := "log:" + ent.Message
+	code := "log"
 	if err != nil {
 		code = errorsx.CodeOf(err).String()
 	}

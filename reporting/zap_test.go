@@ -35,7 +35,7 @@ func TestZapErrorBecomesEventWithItsOwnStack(t *testing.T) {
 	}{
 		{"errorsx.Zap", errorsx.Zap, chargeCard(), "chargeCard", "unavailable"},
 		{"zap.Error of errorsx", zap.Error, chargeCard(), "chargeCard", "unavailable"},
-		{"zap.Error of a plain error: the logging call", zap.Error, errors.New("plain"), "TestZapErrorBecomesEventWithItsOwnStack.func1", "unknown"},
+		{"zap.Error of a plain error: the logging call", zap.Error, errors.New("plain"), "TestZapErrorBecomesEventWithItsOwnStack.func1", "*errors.errorString"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
