@@ -451,6 +451,7 @@ func (c *checker) exceptions(path string, v any) {
 func (c *checker) mechanism(path string, v any) {
 	c.fields(path, v, fieldSpec{
 		"data":               (*checker).object,
+		"description":        maxString(8192),
 		"exception_id":       (*checker).uint,
 		"handled":            (*checker).bool,
 		"help_link":          (*checker).string,

@@ -3,6 +3,7 @@ package eventcheck_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -104,8 +105,8 @@ func TestCheckFindsProblems(t *testing.T) {
 			[]string{"exception[0].thread_id: thread 7 is not marked crashed"}},
 		{"mechanism without type", func(m map[string]any) { delete(exc(m)["mechanism"].(map[string]any), "type") },
 			[]string{"exception[0].mechanism.type: missing"}},
-		{"mechanism with unknown key", func(m map[string]any) { exc(m)["mechanism"].(map[string]any)["description"] = "x" },
-			[]string{"exception[0].mechanism.description: unknown key (additionalProperties false in the schema)"}},
+		{"mechanism with unknown key", func(m map[string]any) { exc(m)["mechanism"].(map[string]any)["desc"] = "x" },
+			[]string{"exception[0].mechanism.desc: unknown key (additionalProperties false in the schema)"}},
 		{"handled a string", func(m map[string]any) { exc(m)["mechanism"].(map[string]any)["handled"] = "no" },
 			[]string{"exception[0].mechanism.handled: want a boolean, got string"}},
 		{"lineno negative", func(m map[string]any) { frame(m)["lineno"] = json.Number("-1") },
@@ -240,4 +241,41 @@ func thread(m map[string]any) map[string]any { return m["threads"].([]any)[0].(m
 
 func frame(m map[string]any) map[string]any {
 	return exc(m)["stacktrace"].(map[string]any)["frames"].([]any)[1].(map[string]any)
+}
+
+// TestCheckAgainstSchema runs when SUPPORTKIT_EVENT_SCHEMA names a copy of
+// Sentry's relay/event.schema.json (not kept in this repository): the
+// valid event passes and every change the schema forbids is found.
+func TestCheckAgainstSchema(t *testing.T) {
+	path := os.Getenv("SUPPORTKIT_EVENT_SCHEMA")
+	if path == "" {
+		t.Log("SUPPORTKIT_EVENT_SCHEMA is not set: Sentry's schema is not here; the Check tests carry the load")
+		return
+	}
+	if got, err := eventcheck.CheckAgainstSchema(path, []byte(valid)); err != nil || len(got) != 0 {
+		t.Errorf("CheckAgainstSchema(valid) = %q, %v; want no problems", got, err)
+	}
+	bad := map[string]func(m map[string]any){
+		"unknown top-level key": func(m map[string]any) { m["exta"] = "x" },
+		"level warn":            func(m map[string]any) { m["level"] = "warn" },
+		"mechanism unknown key": func(m map[string]any) { exc(m)["mechanism"].(map[string]any)["desc"] = "x" },
+		"lineno a string":       func(m map[string]any) { frame(m)["lineno"] = "12" },
+		"tag value a number":    func(m map[string]any) { m["tags"].(map[string]any)["k"] = json.Number("1") },
+		"fingerprint number":    func(m map[string]any) { m["fingerprint"] = []any{json.Number("1")} },
+	}
+	for name, change := range bad {
+		m := decode(t, valid)
+		change(m)
+		b, _ := json.Marshal(m)
+		got, err := eventcheck.CheckAgainstSchema(path, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 {
+			t.Errorf("%s: CheckAgainstSchema found nothing", name)
+		}
+		if len(eventcheck.Check(b)) == 0 {
+			t.Errorf("%s: Check found nothing", name)
+		}
+	}
 }

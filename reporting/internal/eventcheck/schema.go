@@ -85,10 +85,23 @@ func compile(path string) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("eventcheck: schema %s: %w", path, err)
 	}
 	c := jsonschema.NewCompiler()
-	// The schema says draft-07 and declares formats ("uuid", "uint64",
-	// "double") that are descriptions of Relay's Rust types, not
-	// assertions; they stay annotations.
+	// The schema is draft-07; its formats "uint64" and "double" describe
+	// Relay's Rust types and are unknown to the validator, so they stay
+	// annotations.
 	c.DefaultDraft(jsonschema.Draft7)
+	// Draft-07 asserts the formats it knows, and "uuid" is one: the
+	// validator wants the hyphenated form, but Relay's EventId takes the
+	// 32-hex-digit "simple" form every SDK sends as well.
+	c.RegisterFormat(&jsonschema.Format{Name: "uuid", Validate: func(v any) error {
+		s, ok := v.(string)
+		if !ok {
+			return nil
+		}
+		if !hex32.MatchString(strings.ReplaceAll(strings.ToLower(s), "-", "")) {
+			return fmt.Errorf("%q is not a UUID", s)
+		}
+		return nil
+	}})
 	const url = "file:///relay-event.schema.json"
 	if err := c.AddResource(url, doc); err != nil {
 		return nil, err
