@@ -32,7 +32,21 @@ if [ "$(installed)" = "$version" ]; then
 	exit 0
 fi
 mkdir -p "$dir"
-npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "@spotlightjs/sidecar@$version" >/dev/null
+# Its fast-moving dependencies pinned to the releases it was tested with
+# (it imports the MCP SDK at start-up), so that a new release of one of
+# them does not break it as hono's releases broke 2.x.
+cat >"$dir/package.json" <<JSON
+{
+  "private": true,
+  "dependencies": { "@spotlightjs/sidecar": "$version" },
+  "overrides": {
+    "@modelcontextprotocol/sdk": "1.32.2",
+    "@sentry/node": "8.55.2",
+    "zod": "3.25.76"
+  }
+}
+JSON
+npm install --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
 got=$(installed)
 if [ "$got" != "$version" ]; then
 	echo "spotlight: installed version is '$got', want $version" >&2
