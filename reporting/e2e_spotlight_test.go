@@ -119,13 +119,17 @@ func startSpotlight(t *testing.T) *spotlight {
 		close(exited)
 	}()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
+		// The sidecar closes its server on SIGTERM but keeps running
+		// until a second one.
+		for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGTERM, os.Kill} {
+			_ = cmd.Process.Signal(sig)
+			select {
+			case <-exited:
+				return
+			case <-time.After(2 * time.Second):
+			}
 		}
+		<-exited
 	})
 	var at struct {
 		Address string `json:"address"`
