@@ -199,8 +199,10 @@ func runtimeContext(goroutines int) sentry.Context {
 }
 
 // decorate gives an event (ours or one captured through sentry-go's API)
-// what is true of the process: SDK, contexts, modules. It never writes a
-// null: unknown keys are left out.
+// what is true of the process: SDK, contexts, modules. What the event
+// already says wins, key by key: the crash monitor's event describes the
+// application that crashed (its GOMAXPROCS, its start), not the monitor.
+// It never writes a null: unknown keys are left out.
 func (p *processInfo) decorate(ev *sentry.Event) {
 	ev.Sdk = p.sdk
 	ev.Sdk.Integrations = append([]string(nil), p.sdk.Integrations...)
@@ -208,22 +210,43 @@ func (p *processInfo) decorate(ev *sentry.Event) {
 	if ev.Contexts == nil {
 		ev.Contexts = map[string]sentry.Context{}
 	}
-	ev.Contexts["os"] = copyContext(p.os)
-	ev.Contexts["device"] = copyContext(p.device)
-	ev.Contexts["app"] = copyContext(p.app)
+	ev.Contexts["os"] = merge(ev.Contexts["os"], p.os)
+	ev.Contexts["device"] = merge(ev.Contexts["device"], p.device)
+	ev.Contexts["app"] = merge(ev.Contexts["app"], p.app)
 	n, ok := ev.Contexts["runtime"]["go_numroutines"].(int)
 	if !ok {
 		n = runtime.NumGoroutine()
 	}
-	ev.Contexts["runtime"] = runtimeContext(n)
-	if p.modules != nil {
+	if _, given := ev.Contexts["runtime"]["go_numroutines"]; given || ev.Contexts["runtime"] == nil {
+		ev.Contexts["runtime"] = merge(ev.Contexts["runtime"], runtimeContext(n))
+	} else {
+		// The event's runtime leaves the goroutine count out on purpose
+		// (a crash dump that did not list them all): keep it so.
+		rc := runtimeContext(n)
+		delete(rc, "go_numroutines")
+		ev.Contexts["runtime"] = merge(ev.Contexts["runtime"], rc)
+	}
+	if len(ev.Modules) == 0 && p.modules != nil {
 		ev.Modules = make(map[string]string, len(p.modules))
 		for k, v := range p.modules {
 			ev.Modules[k] = v
 		}
-	} else {
-		ev.Modules = nil
 	}
+}
+
+// merge returns a copy of have with the keys of defaults it lacks; nil
+// values in have are dropped (Sentry takes null for "unknown" badly).
+func merge(have, defaults sentry.Context) sentry.Context {
+	out := make(sentry.Context, len(have)+len(defaults))
+	for k, v := range defaults {
+		out[k] = v
+	}
+	for k, v := range have {
+		if v != nil {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func copyContext(c sentry.Context) sentry.Context {
