@@ -27,6 +27,10 @@
 //	... capture ...
 //	evs, err := srv.WaitEvents(ctx, "1", 1)
 //
+// [Server.Envelopes] returns each envelope as a [Received]: its project,
+// its header (with sent_at), its events both as sentry-go types and as the
+// JSON that was sent, its attachments and the request's HTTP header.
+//
 // [Server.Set] changes how it answers, at any time, to reproduce what
 // Sentry and the network do to a sender:
 //

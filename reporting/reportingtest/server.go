@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +61,13 @@ type Received struct {
 	// Events and Attachments are the envelope's items of those types.
 	Events      []*sentry.Event
 	Attachments []Attachment
+	// EventJSON holds the payload of each of Events as it was sent, for
+	// tests that read the JSON itself: sentry-go's types drop the fields
+	// they do not know.
+	EventJSON []json.RawMessage
+	// HTTPHeader is the request's HTTP header: Content-Type, User-Agent,
+	// X-Sentry-Auth.
+	HTTPHeader http.Header
 	// Raw is the envelope as sent, gzip undone.
 	Raw []byte
 	// At is when it was recorded.
@@ -388,8 +396,8 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, body []byte, rea
 	}
 	s.envelopes = append(s.envelopes, Received{
 		Project: project, Key: key, Header: env.header,
-		Events: env.events, Attachments: env.attachments,
-		Raw: body, At: time.Now(),
+		Events: env.events, Attachments: env.attachments, EventJSON: env.eventJSON,
+		HTTPHeader: r.Header.Clone(), Raw: body, At: time.Now(),
 	})
 	close(s.arrived)
 	s.arrived = make(chan struct{})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -129,6 +130,13 @@ func TestServerChecksAndRecords(t *testing.T) {
 	}
 	if got := envs[2]; got.Project != "2" || got.Key != key2.User.Username() || got.Header["event_id"] != "b1" {
 		t.Errorf("third envelope: project %s key %s header %v", got.Project, got.Key, got.Header)
+	}
+	wantJSON := []json.RawMessage{json.RawMessage(`{"event_id":"a1","level":"error","message":"m-a1"}`)}
+	if diff := cmp.Diff(wantJSON, envs[0].EventJSON); diff != "" {
+		t.Errorf("first envelope's EventJSON mismatch (-want +got):\n%s", diff)
+	}
+	if got := envs[0].HTTPHeader.Get("Content-Type"); got != "application/x-sentry-envelope" {
+		t.Errorf("first envelope's HTTPHeader has Content-Type %q, want the one it was sent with", got)
 	}
 	if !bytes.Equal(envs[1].Raw, envelope("a2")) {
 		t.Errorf("gzip envelope Raw = %q, want it unzipped", envs[1].Raw)
