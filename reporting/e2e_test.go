@@ -97,12 +97,16 @@ type wireSentry struct {
 
 // newWireSentry starts the fake Sentry, up. When the test ends, after the
 // services have stopped, it checks that every envelope was sent as
-// application/x-sentry-envelope and that no event arrived twice.
+// application/x-sentry-envelope to project 7 with its key, and that no
+// event arrived twice.
 func newWireSentry(t *testing.T) *wireSentry {
 	srv := reportingtest.NewServer()
 	t.Cleanup(srv.Close)
 	rv := &wireSentry{Server: srv, t: t}
 	t.Cleanup(func() {
+		for _, r := range srv.Refused() {
+			t.Errorf("Sentry refused a request for project %q: %d %s", r.Project, r.Status, r.Reason)
+		}
 		seen := map[string]bool{}
 		for _, env := range srv.Envelopes() {
 			if ct := env.HTTPHeader.Get("Content-Type"); ct != "application/x-sentry-envelope" {
