@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/reporting/outbox"
+	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
 
 func TestOutboxWithoutDSN(t *testing.T) {
@@ -119,10 +118,9 @@ func TestDeliveryFailuresGoToOutboxAndRetry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rv := newReceiver(t)
-			rv.start()
-			rv.answer(tt.status, tt.header)
-			r, err := reporting.Setup(reporting.WithDSN(rv.DSN()), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(10*time.Millisecond, 50*time.Millisecond))
+			rv := newSentry(t)
+			rv.Set(reportingtest.Status(tt.status, tt.header))
+			r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(10*time.Millisecond, 50*time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,8 +130,8 @@ func TestDeliveryFailuresGoToOutboxAndRetry(t *testing.T) {
 			if st := r.Stats(); st.Outboxed != 1 || st.Sent != 0 {
 				t.Fatalf("after a %d: stats %+v, want 1 outboxed, 0 sent", tt.status, st)
 			}
-			rv.answer(http.StatusOK, nil)
-			evs, err := rv.waitEvents(1, 10*time.Second)
+			rv.Set(reportingtest.Up())
+			evs, err := waitEvents(rv, "1", 1, 10*time.Second)
 			if err != nil || string(evs[0].EventID) != id {
 				t.Fatalf("events %v, %v; want the event %s", evs, err, id)
 			}
@@ -146,10 +144,9 @@ func TestDeliveryFailuresGoToOutboxAndRetry(t *testing.T) {
 }
 
 func TestDeliveryHonoursRateLimit(t *testing.T) {
-	rv := newReceiver(t)
-	rv.start()
-	rv.answer(http.StatusTooManyRequests, http.Header{"X-Sentry-Rate-Limits": {"3600:error;transaction:key"}})
-	r, err := reporting.Setup(reporting.WithDSN(rv.DSN()), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(time.Millisecond, time.Millisecond))
+	rv := newSentry(t)
+	rv.Set(reportingtest.Status(http.StatusTooManyRequests, http.Header{"X-Sentry-Rate-Limits": {"3600:error;transaction:key"}}))
+	r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +162,10 @@ func TestDeliveryHonoursRateLimit(t *testing.T) {
 }
 
 func TestDeliveryRejected(t *testing.T) {
-	rv := newReceiver(t)
-	rv.start()
-	rv.answer(http.StatusBadRequest, nil)
+	rv := newSentry(t)
+	rv.Set(reportingtest.Status(http.StatusBadRequest, nil))
 	dir := t.TempDir()
-	r, err := reporting.Setup(reporting.WithDSN(rv.DSN()), reporting.WithOutbox(dir, 0))
+	r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,9 +184,10 @@ func TestDeliveryRejected(t *testing.T) {
 // TestOutboxSentAtNextStart: the receiver is down while a process reports
 // and exits; the next process sends what the first left behind.
 func TestOutboxSentAtNextStart(t *testing.T) {
-	rv := newReceiver(t) // not started: connection refused
+	rv := newSentry(t)
+	rv.Set(reportingtest.Down()) // connection refused
 	dir := t.TempDir()
-	first, err := reporting.Setup(reporting.WithDSN(rv.DSN()), reporting.WithOutbox(dir, 0))
+	first, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,13 +196,13 @@ func TestOutboxSentAtNextStart(t *testing.T) {
 	if st := first.Stats(); st.Outboxed != 2 {
 		t.Fatalf("first process: stats %+v, want 2 outboxed", st)
 	}
-	rv.start()
-	second, err := reporting.Setup(reporting.WithDSN(rv.DSN()), reporting.WithOutbox(dir, 0))
+	rv.Set(reportingtest.Up())
+	second, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer shutdown(t, second)
-	evs, err := rv.waitEvents(2, 10*time.Second)
+	evs, err := waitEvents(rv, "1", 2, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,17 +223,10 @@ func TestOutboxSentAtNextStart(t *testing.T) {
 // hold Shutdown past the caller's deadline, and the event it was being
 // sent is kept in the outbox, not lost.
 func TestShutdownWaitsUpToDeadline(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(release) })
+	srv := newSentry(t)
+	srv.Set(reportingtest.Hang())
 	dir := t.TempDir()
-	dsn := strings.Replace(srv.URL, "http://", "http://public@", 1) + "/1"
+	dsn := srv.DSN("1")
 	r, err := reporting.Setup(reporting.WithDSN(dsn), reporting.WithOutbox(dir, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -254,16 +244,9 @@ func TestShutdownWaitsUpToDeadline(t *testing.T) {
 }
 
 func TestDeliveryTimeoutGoesToOutbox(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(release) })
-	dsn := strings.Replace(srv.URL, "http://", "http://public@", 1) + "/1"
+	srv := newSentry(t)
+	srv.Set(reportingtest.Hang())
+	dsn := srv.DSN("1")
 	r, err := reporting.Setup(reporting.WithDSN(dsn), reporting.WithOutbox(t.TempDir(), 0),
 		reporting.WithSendTimeout(100*time.Millisecond), reporting.WithRetry(time.Hour, time.Hour))
 	if err != nil {
@@ -314,25 +297,9 @@ func keptFiles(dir string) int {
 
 // hangingSentry accepts requests and never answers until the test ends.
 func hangingSentry(t *testing.T) (dsn string, requests func() int) {
-	release := make(chan struct{})
-	var mu sync.Mutex
-	n := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		n++
-		mu.Unlock()
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(release) })
-	return strings.Replace(srv.URL, "http://", "http://public@", 1) + "/1", func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return n
-	}
+	srv := newSentry(t)
+	srv.Set(reportingtest.Hang())
+	return srv.DSN("1"), srv.Requests
 }
 
 // TestDurableBeforeNetwork: Sentry accepts connections and never answers.
@@ -387,12 +354,11 @@ func TestDurableBeforeNetwork(t *testing.T) {
 func TestRefusedKeepsEverything(t *testing.T) {
 	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			rv := newReceiver(t)
-			rv.start()
-			rv.answer(status, nil)
+			rv := newSentry(t)
+			rv.Set(reportingtest.Status(status, nil))
 			dir := t.TempDir()
 			obs, logs := observer.New(zap.InfoLevel)
-			r, err := reporting.Setup(reporting.WithDSN(rv.DSN()), reporting.WithOutbox(dir, 0),
+			r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0),
 				reporting.WithRetry(5*time.Millisecond, 20*time.Millisecond), reporting.WithLogger(zap.New(obs)))
 			if err != nil {
 				t.Fatal(err)
@@ -417,15 +383,15 @@ func TestRefusedKeepsEverything(t *testing.T) {
 			if len(errLines) != 1 || errLines[0].ContextMap()["status"] != int64(status) {
 				t.Errorf("error lines %v, want one naming status %d", errLines, status)
 			}
-			rv.answer(http.StatusOK, nil)
-			if _, err := rv.waitEvents(5, 10*time.Second); err != nil {
+			rv.Set(reportingtest.Up())
+			if _, err := waitEvents(rv, "1", 5, 10*time.Second); err != nil {
 				t.Fatal(err)
 			}
 			recovered := logs.FilterMessage("reporting: delivery to Sentry recovered").All()
 			if len(recovered) != 1 || recovered[0].ContextMap()["failures"].(int64) < 2 {
 				t.Errorf("recovery lines %v, want one with the count of failures", recovered)
 			}
-			got := rv.byProject()["1"]
+			got := byProject(rv)["1"]
 			sort.Strings(got)
 			sort.Strings(ids)
 			if diff := cmp.Diff(ids, got); diff != "" {
@@ -439,15 +405,9 @@ func TestRefusedKeepsEverything(t *testing.T) {
 // limit; the event is cut down (threads, frames, long values) and sent
 // again rather than lost.
 func TestTooLargeIsMadeSmaller(t *testing.T) {
-	rv := newReceiver(t)
-	rv.decide = func(body []byte) int {
-		if len(body) > 64<<10 {
-			return http.StatusRequestEntityTooLarge
-		}
-		return http.StatusOK
-	}
-	rv.start()
-	r, err := reporting.Setup(reporting.WithDSN(rv.DSN()), reporting.WithOutbox(t.TempDir(), 0),
+	rv := newSentry(t)
+	rv.Set(reportingtest.TooLarge(64 << 10))
+	r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0),
 		reporting.WithBeforeSend(func(ev *sentry.Event, _ *sentry.EventHint) *sentry.Event {
 			ev.Message = strings.Repeat("x", 300<<10) // a huge log message
 			return ev
@@ -457,7 +417,7 @@ func TestTooLargeIsMadeSmaller(t *testing.T) {
 	}
 	defer shutdown(t, r)
 	id := r.Capture(context.Background(), errors.New("big"))
-	evs, err := rv.waitEvents(1, 10*time.Second)
+	evs, err := waitEvents(rv, "1", 1, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,8 +459,9 @@ func TestEventsFitRelayBeforeWriting(t *testing.T) {
 // time of the attempt that delivered it, so that Relay's clock-drift
 // correction does not move it.
 func TestSentAtIsWhenSent(t *testing.T) {
-	rv := newReceiver(t) // down
-	r, err := reporting.Setup(reporting.WithDSN(rv.DSN()), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(10*time.Millisecond, 10*time.Millisecond))
+	rv := newSentry(t)
+	rv.Set(reportingtest.Down())
+	r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(10*time.Millisecond, 10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,13 +470,14 @@ func TestSentAtIsWhenSent(t *testing.T) {
 	_ = r.Flush(context.Background())
 	time.Sleep(1100 * time.Millisecond) // the second resolution of what we compare
 	up := time.Now()
-	rv.start()
-	if _, err := rv.waitEvents(1, 10*time.Second); err != nil {
+	rv.Set(reportingtest.Up())
+	if _, err := waitEvents(rv, "1", 1, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	rv.mu.Lock()
-	sentAt := rv.sentAt[0]
-	rv.mu.Unlock()
+	sentAt, err := time.Parse(time.RFC3339Nano, fmt.Sprint(rv.Envelopes()[0].Header["sent_at"]))
+	if err != nil {
+		t.Fatalf("envelope header's sent_at: %v", err)
+	}
 	if sentAt.Before(up.Add(-time.Second)) {
 		t.Errorf("sent_at %v is before Sentry came up at %v: it was not set at the attempt", sentAt, up)
 	}
@@ -525,12 +487,13 @@ func TestSentAtIsWhenSent(t *testing.T) {
 // outbox directory while Sentry is down; each event reaches only its own
 // project.
 func TestNeverMisrouted(t *testing.T) {
-	rv := newReceiver(t) // down
+	rv := newSentry(t)
+	rv.Set(reportingtest.Down())
 	dir := t.TempDir()
 	want := map[string][]string{}
 	var reps []*reporting.Reporter
 	for _, p := range []string{"1", "2"} {
-		r, err := reporting.Setup(reporting.WithDSN(rv.projectDSN(p)), reporting.WithOutbox(dir, 0), reporting.WithRetry(10*time.Millisecond, 20*time.Millisecond))
+		r, err := reporting.Setup(reporting.WithDSN(rv.DSN(p)), reporting.WithOutbox(dir, 0), reporting.WithRetry(10*time.Millisecond, 20*time.Millisecond))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -540,15 +503,17 @@ func TestNeverMisrouted(t *testing.T) {
 		}
 		_ = r.Flush(context.Background())
 	}
-	rv.start()
-	if _, err := rv.waitEvents(10, 15*time.Second); err != nil {
-		t.Fatal(err)
+	rv.Set(reportingtest.Up())
+	for _, p := range []string{"1", "2"} {
+		if _, err := waitEvents(rv, p, 5, 15*time.Second); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, r := range reps {
 		_ = r.Flush(context.Background())
 		shutdown(t, r)
 	}
-	got := rv.byProject()
+	got := byProject(rv)
 	for _, ids := range []map[string][]string{want, got} {
 		for _, v := range ids {
 			sort.Strings(v)
@@ -569,15 +534,14 @@ func TestUnusableOutbox(t *testing.T) {
 	}
 	unusable := filepath.Join(file, "outbox") // a file where a directory must be: fails for root too
 	t.Run("with a DSN", func(t *testing.T) {
-		rv := newReceiver(t)
-		rv.start()
+		rv := newSentry(t)
 		obs, logs := observer.New(zap.InfoLevel)
-		r, err := reporting.Setup(reporting.WithDSN(rv.DSN()), reporting.WithOutbox(unusable, 0), reporting.WithLogger(zap.New(obs)))
+		r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(unusable, 0), reporting.WithLogger(zap.New(obs)))
 		if err != nil {
 			t.Fatalf("Setup = %v, want it to run without an outbox", err)
 		}
 		id := r.Capture(context.Background(), errors.New("x"))
-		evs, err := rv.waitEvents(1, 10*time.Second)
+		evs, err := waitEvents(rv, "1", 1, 10*time.Second)
 		if err != nil || string(evs[0].EventID) != id {
 			t.Fatalf("events %v, %v; want %s delivered from memory", evs, err, id)
 		}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -20,12 +19,14 @@ import (
 	"time"
 
 	"github.com/supportkit/supportkit/internal/servicetest"
+	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
 
-// The end-to-end tests run the example service against a Sentry-side
-// receiver started here on 127.0.0.1. The receiver decodes the envelope
-// wire format on its own (not with package reporting's parser) into plain
-// JSON maps, so that what is checked is what Sentry would receive.
+// The end-to-end tests run the example service against reportingtest's
+// fake Sentry on 127.0.0.1. It decodes the envelope wire format on its own
+// (not with package reporting's parser), and the tests read each event
+// from the JSON that was sent, as plain maps, so that what is checked is
+// what Sentry would receive.
 //
 // Sentry's Spotlight sidecar was tried and set aside: version 4.11.8 fails
 // every request with the hono release npm resolves today (it works only
@@ -86,169 +87,113 @@ func (e wireEvent) request() map[string]any { r, _ := e["request"].(map[string]a
 
 func asList(v any) []any { l, _ := v.([]any); return l }
 
-// wireReceiver is the Sentry-side endpoint: POST /api/<project>/envelope/.
-type wireReceiver struct {
-	t    *testing.T
-	addr string
-
-	mu     sync.Mutex
-	srv    *http.Server
-	events map[string]wireEvent
-	order  []string
+// wireSentry is reportingtest's fake Sentry, read as the end-to-end tests
+// need: the events of project 7 as JSON maps, from the bytes that were
+// sent.
+type wireSentry struct {
+	*reportingtest.Server
+	t *testing.T
 }
 
-func newWireReceiver(t *testing.T) *wireReceiver {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rv := &wireReceiver{t: t, addr: ln.Addr().String(), events: map[string]wireEvent{}}
-	_ = ln.Close()
-	t.Cleanup(rv.stop)
+// newWireSentry starts the fake Sentry, up. When the test ends, after the
+// services have stopped, it checks that every envelope was sent as
+// application/x-sentry-envelope to project 7 with its key, and that no
+// event arrived twice.
+func newWireSentry(t *testing.T) *wireSentry {
+	srv := reportingtest.NewServer()
+	t.Cleanup(srv.Close)
+	rv := &wireSentry{Server: srv, t: t}
+	t.Cleanup(func() {
+		for _, r := range srv.Refused() {
+			t.Errorf("Sentry refused a request for project %q: %d %s", r.Project, r.Status, r.Reason)
+		}
+		seen := map[string]bool{}
+		for _, env := range srv.Envelopes() {
+			if ct := env.HTTPHeader.Get("Content-Type"); ct != "application/x-sentry-envelope" {
+				t.Errorf("envelope %v sent as %q, want application/x-sentry-envelope", env.Header["event_id"], ct)
+			}
+			for _, ev := range env.Events {
+				if seen[string(ev.EventID)] {
+					t.Errorf("event %s delivered twice", ev.EventID)
+				}
+				seen[string(ev.EventID)] = true
+			}
+		}
+	})
 	return rv
 }
 
-func (rv *wireReceiver) dsn() string { return "http://e2ekey@" + rv.addr + "/7" }
+func (rv *wireSentry) dsn() string { return rv.DSN("7") }
 
-func (rv *wireReceiver) start() {
-	var ln net.Listener
-	var err error
-	for range 100 {
-		if ln, err = net.Listen("tcp", rv.addr); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
-		rv.t.Fatalf("receiver: %v", err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(rv.serve), ReadHeaderTimeout: 5 * time.Second}
-	rv.mu.Lock()
-	rv.srv = srv
-	rv.mu.Unlock()
-	go func() { _ = srv.Serve(ln) }()
-}
-
-func (rv *wireReceiver) stop() {
-	rv.mu.Lock()
-	srv := rv.srv
-	rv.srv = nil
-	rv.mu.Unlock()
-	if srv != nil {
-		_ = srv.Close()
-	}
-}
-
-func (rv *wireReceiver) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	if r.Method != http.MethodPost || r.URL.Path != "/api/7/envelope/" ||
-		!strings.Contains(r.Header.Get("X-Sentry-Auth"), "sentry_key=e2ekey") ||
-		r.Header.Get("Content-Type") != "application/x-sentry-envelope" {
-		rv.t.Errorf("receiver: unexpected %s %s %v", r.Method, r.URL, r.Header)
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	evs, err := decodeEnvelope(body)
-	if err != nil {
-		rv.t.Errorf("receiver: %v\n%s", err, body)
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	rv.mu.Lock()
-	for _, ev := range evs {
-		if _, dup := rv.events[ev.id()]; dup {
-			rv.t.Errorf("receiver: event %s delivered twice", ev.id())
-		}
-		rv.events[ev.id()] = ev
-		rv.order = append(rv.order, ev.id())
-	}
-	rv.mu.Unlock()
-	w.WriteHeader(http.StatusOK)
-}
-
-// decodeEnvelope reads the envelope format: a header line, then items of
-// a header line and a payload of "length" bytes (or up to the newline).
-func decodeEnvelope(b []byte) ([]wireEvent, error) {
-	line, rest, ok := bytes.Cut(b, []byte("\n"))
-	var header map[string]any
-	if !ok || json.Unmarshal(line, &header) != nil {
-		return nil, fmt.Errorf("bad envelope header %q", line)
-	}
+// events returns the events of project 7 received so far, in arrival
+// order, decoded from their JSON as sent.
+func (rv *wireSentry) events() []wireEvent {
 	var out []wireEvent
-	for len(bytes.TrimSpace(rest)) > 0 {
-		line, rest, _ = bytes.Cut(rest, []byte("\n"))
-		var ih struct {
-			Type   string `json:"type"`
-			Length *int   `json:"length"`
-		}
-		if err := json.Unmarshal(line, &ih); err != nil {
-			return nil, fmt.Errorf("bad item header %q", line)
-		}
-		var payload []byte
-		if ih.Length != nil {
-			if *ih.Length > len(rest) {
-				return nil, fmt.Errorf("item length %d beyond the body", *ih.Length)
-			}
-			payload, rest = rest[:*ih.Length], bytes.TrimPrefix(rest[*ih.Length:], []byte("\n"))
-		} else {
-			payload, rest, _ = bytes.Cut(rest, []byte("\n"))
-		}
-		if ih.Type != "event" {
+	for _, env := range rv.Envelopes() {
+		if env.Project != "7" {
 			continue
 		}
-		var ev wireEvent
-		if err := json.Unmarshal(payload, &ev); err != nil {
-			return nil, fmt.Errorf("bad event payload: %v", err)
+		for _, raw := range env.EventJSON {
+			var ev wireEvent
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				rv.t.Fatalf("event %s: %v", raw, err)
+			}
+			out = append(out, ev)
 		}
-		if ev.id() != header["event_id"] {
-			return nil, fmt.Errorf("envelope header names %v, event is %s", header["event_id"], ev.id())
-		}
-		out = append(out, ev)
 	}
-	return out, nil
+	return out
+}
+
+// waitUntil waits until done holds for the events received, each time one
+// arrives, for at most timeout; it reports whether done held.
+func (rv *wireSentry) waitUntil(timeout time.Duration, done func([]wireEvent) bool) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for {
+		evs := rv.events()
+		if done(evs) {
+			return true
+		}
+		if _, err := rv.WaitEvents(ctx, "7", len(evs)+1); err != nil {
+			return done(rv.events())
+		}
+	}
 }
 
 // waitFor waits for an event for which match is true and returns its ID.
-func (rv *wireReceiver) waitFor(timeout time.Duration, match func(wireEvent) bool) string {
+func (rv *wireSentry) waitFor(timeout time.Duration, match func(wireEvent) bool) string {
 	rv.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		rv.mu.Lock()
-		for _, id := range rv.order {
-			if match(rv.events[id]) {
-				rv.mu.Unlock()
-				return id
+	var id string
+	if !rv.waitUntil(timeout, func(evs []wireEvent) bool {
+		for _, ev := range evs {
+			if match(ev) {
+				id = ev.id()
+				return true
 			}
 		}
-		rv.mu.Unlock()
-		if time.Now().After(deadline) {
-			rv.t.Fatalf("receiver got no matching event within %v", timeout)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return false
+	}) {
+		rv.t.Fatalf("Sentry got no matching event within %v", timeout)
 	}
+	return id
 }
 
 // wait waits for the events with the given IDs.
-func (rv *wireReceiver) wait(timeout time.Duration, ids ...string) map[string]wireEvent {
+func (rv *wireSentry) wait(timeout time.Duration, ids ...string) map[string]wireEvent {
 	rv.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		rv.mu.Lock()
-		got := map[string]wireEvent{}
-		for _, id := range ids {
-			if ev, ok := rv.events[id]; ok {
-				got[id] = ev
+	got := map[string]wireEvent{}
+	if !rv.waitUntil(timeout, func(evs []wireEvent) bool {
+		clear(got)
+		for _, ev := range evs {
+			if slices.Contains(ids, ev.id()) {
+				got[ev.id()] = ev
 			}
 		}
-		rv.mu.Unlock()
-		if len(got) == len(ids) {
-			return got
-		}
-		if time.Now().After(deadline) {
-			rv.t.Fatalf("receiver got %d of the events %v within %v", len(got), ids, timeout)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return len(got) == len(ids)
+	}) {
+		rv.t.Fatalf("Sentry got %d of the events %v within %v", len(got), ids, timeout)
 	}
+	return got
 }
 
 const testJWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
@@ -314,8 +259,7 @@ func closeIdle(t *testing.T) {
 
 func TestE2EServiceReportsToSentry(t *testing.T) {
 	closeIdle(t)
-	rv := newWireReceiver(t)
-	rv.start()
+	rv := newWireSentry(t)
 	bin := servicetest.Build(t, "")
 	svc := startService(t, bin, rv.dsn(), t.TempDir())
 
@@ -422,12 +366,13 @@ func TestE2EServiceReportsToSentry(t *testing.T) {
 	}
 }
 
-// TestE2EOutboxAcrossRestart: the receiver is down while the service
+// TestE2EOutboxAcrossRestart: Sentry is down while the service
 // reports and restarts; every event arrives once it is back, and an event
 // made while it is down again is retried until it is delivered.
 func TestE2EOutboxAcrossRestart(t *testing.T) {
 	closeIdle(t)
-	rv := newWireReceiver(t) // down
+	rv := newWireSentry(t)
+	rv.Set(reportingtest.Down())
 	bin := servicetest.Build(t, "")
 	outbox := t.TempDir()
 
@@ -447,14 +392,14 @@ func TestE2EOutboxAcrossRestart(t *testing.T) {
 		t.Errorf("summary line %v (%v), want files=2", summary, err)
 	}
 
-	rv.start()
+	rv.Set(reportingtest.Up())
 	second := startService(t, bin, rv.dsn(), outbox)
 	rv.wait(30*time.Second, id1, id2)
 
-	rv.stop()
+	rv.Set(reportingtest.Down())
 	_, id3 := call(t, second, "/panic")
-	time.Sleep(500 * time.Millisecond) // let the attempt fail while the receiver is down
-	rv.start()
+	time.Sleep(500 * time.Millisecond) // let the attempt fail while Sentry is down
+	rv.Set(reportingtest.Up())
 	rv.wait(60*time.Second, id3)
 	second.Stop(t)
 	if left, _ := filepath.Glob(filepath.Join(outbox, "*.envelope")); len(left) != 0 {

@@ -44,11 +44,11 @@ func needContainer(t *testing.T) {
 func TestE2ECrashInContainer(t *testing.T) {
 	needContainer(t)
 	bin := servicetest.Build(t, "")
-	hang, _ := hangingSentry(t)
+	hang := hangingSentry(t)
 	outbox := t.TempDir()
 	base := []string{"SUPPORTKIT_OUTBOX=" + outbox, "OTEL_SDK_DISABLED=true"}
 
-	s := servicetest.Start(t, bin, servicetest.Options{Env: append(base, "SENTRY_DSN="+dsn(hang)),
+	s := servicetest.Start(t, bin, servicetest.Options{Env: append(base, "SENTRY_DSN="+hang.DSN("1")),
 		Args: []string{"-crash-monitor"}, Under: container})
 	monitorPID(t, s)
 	// crashService waits until the namespace's last process is gone: the
@@ -64,10 +64,9 @@ func TestE2ECrashInContainer(t *testing.T) {
 		t.Fatalf("raw crash files %v, want the one the killed monitor wrote\nstderr:\n%s", raws, s.Stderr())
 	}
 
-	rcv := newReceiver(t, "")
-	next := servicetest.Start(t, bin, servicetest.Options{Env: append(base, "SENTRY_DSN="+dsn(rcv.addr)), Args: []string{"-crash-monitor"}})
-	rcv.waitEvents(30*time.Second, func([]*sentry.Event) bool { return len(rcv.fatalEvents()) > 0 })
-	got := rcv.fatalEvents()
+	rcv := newSentry(t)
+	next := servicetest.Start(t, bin, servicetest.Options{Env: append(base, "SENTRY_DSN="+rcv.DSN("1")), Args: []string{"-crash-monitor"}})
+	got := waitFatal(rcv, 30*time.Second)
 	if len(got) != 1 {
 		t.Fatalf("after the restart the receiver got %d fatal events, want the crash\nstderr:\n%s", len(got), next.Stderr())
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/supportkit/supportkit/internal/servicetest"
 	outboxpkg "github.com/supportkit/supportkit/reporting/outbox"
+	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
 
 // crashService asks the service to crash (POST /crash) and waits for it to
@@ -92,8 +93,8 @@ func monitorPID(t *testing.T, s *servicetest.Service) int {
 // read it.
 func TestE2ECrashReachesSentry(t *testing.T) {
 	bin := servicetest.Build(t, "")
-	rcv := newReceiver(t, "")
-	env := []string{"SENTRY_DSN=" + dsn(rcv.addr), "SUPPORTKIT_OUTBOX=" + t.TempDir(), "OTEL_SDK_DISABLED=true"}
+	rcv := newSentry(t)
+	env := []string{"SENTRY_DSN=" + rcv.DSN("1"), "SUPPORTKIT_OUTBOX=" + t.TempDir(), "OTEL_SDK_DISABLED=true"}
 
 	// Reference: the same crash with the monitor gone (killed), so that
 	// nothing reads the crash output. Its own outbox: the crash it leaves
@@ -108,7 +109,7 @@ func TestE2ECrashReachesSentry(t *testing.T) {
 	if want.Code != 2 || want.FirstLine != "panic: demonstration crash requested with POST /crash" || want.Function != "main.crashUnwrapped" {
 		t.Fatalf("reference crash: %+v\nstderr:\n%s", want, ref.Stderr())
 	}
-	if n := len(rcv.fatalEvents()); n != 0 {
+	if n := len(fatalEvents(rcv)); n != 0 {
 		t.Fatalf("with the monitor killed, %d fatal events arrived", n)
 	}
 
@@ -120,7 +121,7 @@ func TestE2ECrashReachesSentry(t *testing.T) {
 		{"variable", servicetest.Options{Env: append(env, "SUPPORTKIT_CRASH_MONITOR=1")}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			before := len(rcv.fatalEvents())
+			before := len(fatalEvents(rcv))
 			s := servicetest.Start(t, bin, tt.opts)
 			monitorPID(t, s)
 			code := crashService(t, s)
@@ -128,7 +129,7 @@ func TestE2ECrashReachesSentry(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("crash with the monitor differs from the crash without (-without +with):\n%s\nstderr:\n%s", diff, s.Stderr())
 			}
-			evs := rcv.fatalEvents()[before:]
+			evs := fatalEvents(rcv)[before:]
 			if len(evs) != 1 {
 				t.Fatalf("received %d fatal events, want 1\nstderr:\n%s", len(evs), s.Stderr())
 			}
@@ -152,9 +153,10 @@ func TestE2ECrashReachesSentry(t *testing.T) {
 // again with the receiver up.
 func TestE2ECrashWhileSentryIsDown(t *testing.T) {
 	bin := servicetest.Build(t, "")
-	addr := freeAddr(t)
+	rcv := newSentry(t)
+	rcv.Set(reportingtest.Down())
 	outbox := t.TempDir()
-	env := []string{"SENTRY_DSN=" + dsn(addr), "SUPPORTKIT_OUTBOX=" + outbox, "OTEL_SDK_DISABLED=true"}
+	env := []string{"SENTRY_DSN=" + rcv.DSN("1"), "SUPPORTKIT_OUTBOX=" + outbox, "OTEL_SDK_DISABLED=true"}
 
 	s := servicetest.Start(t, bin, servicetest.Options{Env: env, Args: []string{"-crash-monitor"}})
 	monitorPID(t, s)
@@ -166,10 +168,9 @@ func TestE2ECrashWhileSentryIsDown(t *testing.T) {
 		t.Fatalf("outbox holds %d fatal events, want 1\nstderr:\n%s", len(ids), s.Stderr())
 	}
 
-	rcv := newReceiver(t, addr)
+	rcv.Set(reportingtest.Up())
 	next := servicetest.Start(t, bin, servicetest.Options{Env: env})
-	rcv.waitEvents(30*time.Second, func([]*sentry.Event) bool { return len(rcv.fatalEvents()) > 0 })
-	got := rcv.fatalEvents()
+	got := waitFatal(rcv, 30*time.Second)
 	if len(got) != 1 || string(got[0].EventID) != ids[0] {
 		t.Fatalf("after the restart the receiver got %d fatal events, want the outbox's %s\nstderr:\n%s", len(got), ids[0], next.Stderr())
 	}
@@ -212,9 +213,9 @@ func fatalInOutbox(t *testing.T, dir string) []string {
 // reported.
 func TestE2EGracefulStopWithMonitor(t *testing.T) {
 	bin := servicetest.Build(t, "")
-	rcv := newReceiver(t, "")
+	rcv := newSentry(t)
 	s := servicetest.Start(t, bin, servicetest.Options{
-		Env:  []string{"SENTRY_DSN=" + dsn(rcv.addr), "SUPPORTKIT_OUTBOX=" + t.TempDir(), "OTEL_SDK_DISABLED=true"},
+		Env:  []string{"SENTRY_DSN=" + rcv.DSN("1"), "SUPPORTKIT_OUTBOX=" + t.TempDir(), "OTEL_SDK_DISABLED=true"},
 		Args: []string{"-crash-monitor"},
 	})
 	mon := monitorPID(t, s)
@@ -232,7 +233,7 @@ func TestE2EGracefulStopWithMonitor(t *testing.T) {
 			t.Errorf("monitor %d still running after the service exited: %s", mon, st)
 		}
 	}
-	if evs := rcv.fatalEvents(); len(evs) != 0 {
+	if evs := fatalEvents(rcv); len(evs) != 0 {
 		t.Errorf("received %d fatal events after a graceful stop, want none", len(evs))
 	}
 }

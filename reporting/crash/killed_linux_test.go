@@ -1,62 +1,29 @@
 package crash_test
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/getsentry/sentry-go"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
 
-// hangingSentry accepts connections and never answers, so that a monitor
-// delivering to it stays in the middle of its delivery; connected is
-// closed at the first connection.
-func hangingSentry(t *testing.T) (addr string, connected <-chan struct{}) {
+// hangingSentry is a fake Sentry that reads requests and never answers,
+// so that a monitor delivering to it stays in the middle of its delivery.
+func hangingSentry(t *testing.T) *reportingtest.Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch := make(chan struct{})
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		once  sync.Once
-		wg    sync.WaitGroup
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			once.Do(func() { close(ch) })
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		wg.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return ln.Addr().String(), ch
+	srv := newSentry(t)
+	srv.Set(reportingtest.Hang())
+	return srv
 }
 
 // startWithFileStderr starts the crasher with its standard error (shared
@@ -98,19 +65,21 @@ func startWithFileStderr(t *testing.T, env []string, args ...string) (*exec.Cmd,
 // exits). The crash is on disk; the next start's monitor reports it, under
 // the event ID and with the time of the crash, and removes it.
 func TestMonitorKilledAfterCrash(t *testing.T) {
-	hang, connected := hangingSentry(t)
+	hang := hangingSentry(t)
 	outbox := t.TempDir()
-	app, mon, stderr := startWithFileStderr(t, []string{"SENTRY_DSN=" + dsn(hang), "CRASHER_OUTBOX=" + outbox}, "-monitor", "hang")
+	app, mon, stderr := startWithFileStderr(t, []string{"SENTRY_DSN=" + hang.DSN("1"), "CRASHER_OUTBOX=" + outbox}, "-monitor", "hang")
 	waitMonitorReady(t, mon)
 	// SIGQUIT: the runtime prints every goroutine and exits with 2.
 	if err := app.Process.Signal(syscall.SIGQUIT); err != nil {
 		t.Fatal(err)
 	}
 	_ = app.Wait()
-	select {
-	case <-connected: // the monitor has read the crash and is delivering it
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the monitor never tried to deliver:\n%s", stderr())
+	// Once a request has reached Sentry, the monitor has read the crash
+	// and is delivering it.
+	for deadline := time.Now().Add(20 * time.Second); hang.Requests() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the monitor never tried to deliver:\n%s", stderr())
+		}
 	}
 	if err := syscall.Kill(mon, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -130,12 +99,12 @@ func TestMonitorKilledAfterCrash(t *testing.T) {
 	wantID = wantID[strings.LastIndexByte(wantID, '-')+1:]
 
 	// The next start, with Sentry back.
-	rcv := newReceiver(t, "")
-	out, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + dsn(rcv.addr), "CRASHER_OUTBOX=" + outbox}, "-monitor", "exit0")
+	rcv := newSentry(t)
+	out, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + rcv.DSN("1"), "CRASHER_OUTBOX=" + outbox}, "-monitor", "exit0")
 	if code != 0 {
 		t.Fatalf("next start: exit code %d\n%s", code, out)
 	}
-	evs := rcv.fatalEvents()
+	evs := fatalEvents(rcv)
 	if len(evs) != 1 {
 		t.Fatalf("received %d fatal events, want the earlier crash\nstderr:\n%s", len(evs), out)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/supportkit/supportkit/reporting"
 	outboxpkg "github.com/supportkit/supportkit/reporting/outbox"
+	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
 
 // crashSummary is what a support engineer reads first in a crash event.
@@ -66,18 +67,18 @@ var monitorCases = []struct {
 // whose stack names the crashing function, and nothing stays in the
 // outbox.
 func TestStartReportsCrashToSentry(t *testing.T) {
-	rcv := newReceiver(t, "")
+	rcv := newSentry(t)
 	for _, tt := range monitorCases {
 		t.Run(tt.mode, func(t *testing.T) {
 			outbox := t.TempDir()
-			before := len(rcv.fatalEvents())
-			stderr, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + dsn(rcv.addr), "CRASHER_OUTBOX=" + outbox,
+			before := len(fatalEvents(rcv))
+			stderr, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + rcv.DSN("1"), "CRASHER_OUTBOX=" + outbox,
 				"SENTRY_RELEASE=crasher@1.2.3", "SENTRY_ENVIRONMENT=staging"}, "-monitor", tt.mode)
 			if code != 2 {
 				t.Fatalf("exit code %d, want 2; stderr:\n%s", code, stderr)
 			}
 			// run waited for the monitor too: it shares standard error.
-			evs := rcv.fatalEvents()[before:]
+			evs := fatalEvents(rcv)[before:]
 			if len(evs) != 1 {
 				t.Fatalf("received %d fatal events, want 1; stderr:\n%s", len(evs), stderr)
 			}
@@ -103,9 +104,10 @@ func TestStartReportsCrashToSentry(t *testing.T) {
 // down: the event is in the outbox, in the envelope form that the next
 // reporter sends when the receiver is back.
 func TestStartKeepsCrashInOutboxWhenSentryIsDown(t *testing.T) {
-	down := freeAddr(t)
+	rcv := newSentry(t)
+	rcv.Set(reportingtest.Down())
 	outbox := t.TempDir()
-	stderr, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + dsn(down), "CRASHER_OUTBOX=" + outbox}, "-monitor", "goroutine")
+	stderr, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + rcv.DSN("1"), "CRASHER_OUTBOX=" + outbox}, "-monitor", "goroutine")
 	if code != 2 {
 		t.Fatalf("exit code %d, want 2; stderr:\n%s", code, stderr)
 	}
@@ -133,15 +135,15 @@ func TestStartKeepsCrashInOutboxWhenSentryIsDown(t *testing.T) {
 
 	// The receiver comes back; the next reporter (the application's, at
 	// its next start) sends the outbox.
-	rcv := newReceiver(t, down)
-	rep, err := reporting.Setup(reporting.WithDSN(dsn(down)), reporting.WithOutbox(outbox, 0))
+	rcv.Set(reportingtest.Up())
+	rep, err := reporting.Setup(reporting.WithDSN(rcv.DSN("1")), reporting.WithOutbox(outbox, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := rep.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	got := rcv.fatalEvents()
+	got := fatalEvents(rcv)
 	if len(got) != 1 || got[0].EventID != evs[0].EventID {
 		t.Fatalf("after restart the receiver got %d fatal events, want the outbox's %s", len(got), evs[0].EventID)
 	}
@@ -187,25 +189,16 @@ func TestStartKeepsExitCodeAndStderr(t *testing.T) {
 	}
 }
 
-// freeAddr returns a 127.0.0.1 address nobody listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	rcv := newReceiver(t, "")
-	addr := rcv.addr
-	_ = rcv.srv.Close()
-	return addr
-}
-
 // TestMonitorStop: after Stop the monitor has exited and been waited for,
 // and a crash is the application's own business again.
 func TestMonitorStop(t *testing.T) {
-	rcv := newReceiver(t, "")
-	stderr, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + dsn(rcv.addr), "CRASHER_OUTBOX=" + t.TempDir()}, "-monitor", "stop")
+	rcv := newSentry(t)
+	stderr, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + rcv.DSN("1"), "CRASHER_OUTBOX=" + t.TempDir()}, "-monitor", "stop")
 	if code != 2 || !strings.Contains(stderr, "crasher: crash monitor stopped: err=<nil> gone=true") ||
 		!strings.Contains(stderr, "panic: crash after the monitor stopped") {
 		t.Errorf("exit code %d, stderr:\n%s\nwant 2, the monitor stopped and gone, and the crash printed", code, stderr)
 	}
-	if evs := rcv.Events(); len(evs) != 0 {
+	if evs := rcv.Events("1"); len(evs) != 0 {
 		t.Errorf("received %d events after Stop, want none", len(evs))
 	}
 }
@@ -214,16 +207,16 @@ func TestMonitorStop(t *testing.T) {
 // "crashes" in the outbox is a file), the crash goes through the pipe as
 // before and is reported, and the monitor says what is at risk.
 func TestStartWithoutRawFile(t *testing.T) {
-	rcv := newReceiver(t, "")
+	rcv := newSentry(t)
 	outbox := t.TempDir()
 	if err := os.WriteFile(filepath.Join(outbox, "crashes"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	stderr, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + dsn(rcv.addr), "CRASHER_OUTBOX=" + outbox}, "-monitor", "goroutine")
+	stderr, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + rcv.DSN("1"), "CRASHER_OUTBOX=" + outbox}, "-monitor", "goroutine")
 	if code != 2 {
 		t.Fatalf("exit code %d, want 2; stderr:\n%s", code, stderr)
 	}
-	evs := rcv.fatalEvents()
+	evs := fatalEvents(rcv)
 	if len(evs) != 1 || evs[0].Exception[len(evs[0].Exception)-1].Value != "boom in a goroutine" {
 		t.Fatalf("received %d fatal events, want the crash; stderr:\n%s", len(evs), stderr)
 	}

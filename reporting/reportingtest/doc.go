@@ -27,6 +27,10 @@
 //	... capture ...
 //	evs, err := srv.WaitEvents(ctx, "1", 1)
 //
+// [Server.Envelopes] returns each envelope as a [Received]: its project,
+// its header (with sent_at), its events both as sentry-go types and as the
+// JSON that was sent, its attachments and the request's HTTP header.
+//
 // [Server.Set] changes how it answers, at any time, to reproduce what
 // Sentry and the network do to a sender:
 //
@@ -37,7 +41,9 @@
 //	Status(code, h)    429 with Retry-After, 401, 403, 500, rate limits...; nothing recorded
 //	TooLarge(n)        413 for envelopes over n bytes, Up for the others
 //
-// [Server.Requests] counts every request that reached it, answered or not,
+// [Server.Refused] lists the requests it refused on its own account (a
+// wrong key, an unreadable envelope) and why. [Server.Requests] counts
+// every request that reached it, answered or not,
 // and [Server.Held] those hanging right now. Close releases them all and
 // returns when every goroutine the server started has ended.
 package reportingtest

@@ -19,6 +19,7 @@ type Attachment struct {
 type envelope struct {
 	header      map[string]any
 	events      []*sentry.Event
+	eventJSON   []json.RawMessage
 	attachments []Attachment
 }
 
@@ -77,6 +78,7 @@ func parseEnvelope(b []byte) (*envelope, error) {
 				return nil, fmt.Errorf("item %d: event %q in an envelope for %q", i, ev.EventID, id)
 			}
 			env.events = append(env.events, &ev)
+			env.eventJSON = append(env.eventJSON, json.RawMessage(bytes.Clone(payload)))
 		case "attachment":
 			env.attachments = append(env.attachments, Attachment{
 				Filename: ih.Filename, ContentType: ih.ContentType,

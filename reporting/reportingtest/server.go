@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,7 @@ type Server struct {
 	closed      bool
 	keys        map[string]string // project -> key
 	envelopes   []Received
+	refused     []Refusal
 	requests    int
 	held        int
 
@@ -60,10 +62,30 @@ type Received struct {
 	// Events and Attachments are the envelope's items of those types.
 	Events      []*sentry.Event
 	Attachments []Attachment
+	// EventJSON holds the payload of each of Events as it was sent, for
+	// tests that read the JSON itself: sentry-go's types drop the fields
+	// they do not know.
+	EventJSON []json.RawMessage
+	// HTTPHeader is the request's HTTP header: Content-Type, User-Agent,
+	// X-Sentry-Auth.
+	HTTPHeader http.Header
 	// Raw is the envelope as sent, gzip undone.
 	Raw []byte
 	// At is when it was recorded.
 	At time.Time
+}
+
+// Refusal is a request a [Server] refused on its own account, as Sentry
+// would: a wrong key (401), a path that is not an envelope endpoint (404),
+// an envelope it cannot read (400) or one over the size limit (413). The
+// answers a [Status] mode chooses are not refusals.
+type Refusal struct {
+	// Project is the project of the URL, "" when the path names none.
+	Project string
+	// Status is the HTTP status answered; Reason says why, as the
+	// answer's "detail" does.
+	Status int
+	Reason string
 }
 
 // NewServer starts a Server on a free port of 127.0.0.1, in mode [Up].
@@ -234,6 +256,14 @@ func (s *Server) WaitEvents(ctx context.Context, project string, n int) ([]*sent
 	}
 }
 
+// Refused returns the requests refused so far, in arrival order, so that a
+// test expecting every request to be accepted can say why one was not.
+func (s *Server) Refused() []Refusal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Refusal(nil), s.refused...)
+}
+
 // Requests returns how many requests reached the server, answered or not,
 // in any mode.
 func (s *Server) Requests() int {
@@ -354,7 +384,7 @@ var errTooLarge = errors.New("envelope too large")
 func (s *Server) accept(w http.ResponseWriter, r *http.Request, body []byte, readErr error) {
 	project, ok := envelopeProject(r.URL.Path)
 	if !ok || r.Method != http.MethodPost {
-		problem(w, http.StatusNotFound, "not an envelope endpoint: "+r.Method+" "+r.URL.Path)
+		s.refuse(w, "", http.StatusNotFound, "not an envelope endpoint: "+r.Method+" "+r.URL.Path)
 		return
 	}
 	key := sentryKey(r)
@@ -362,20 +392,20 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, body []byte, rea
 	want, known := s.keys[project]
 	s.mu.Unlock()
 	if !known || key != want {
-		problem(w, http.StatusUnauthorized, "bad sentry_key for project "+project)
+		s.refuse(w, project, http.StatusUnauthorized, "bad sentry_key for project "+project)
 		return
 	}
 	switch {
 	case readErr == errTooLarge:
-		problem(w, http.StatusRequestEntityTooLarge, readErr.Error())
+		s.refuse(w, project, http.StatusRequestEntityTooLarge, readErr.Error())
 		return
 	case readErr != nil:
-		problem(w, http.StatusBadRequest, readErr.Error())
+		s.refuse(w, project, http.StatusBadRequest, readErr.Error())
 		return
 	}
 	env, err := parseEnvelope(body)
 	if err != nil {
-		problem(w, http.StatusBadRequest, err.Error())
+		s.refuse(w, project, http.StatusBadRequest, err.Error())
 		return
 	}
 	if r.Context().Err() != nil {
@@ -388,8 +418,8 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, body []byte, rea
 	}
 	s.envelopes = append(s.envelopes, Received{
 		Project: project, Key: key, Header: env.header,
-		Events: env.events, Attachments: env.attachments,
-		Raw: body, At: time.Now(),
+		Events: env.events, Attachments: env.attachments, EventJSON: env.eventJSON,
+		HTTPHeader: r.Header.Clone(), Raw: body, At: time.Now(),
 	})
 	close(s.arrived)
 	s.arrived = make(chan struct{})
@@ -423,6 +453,14 @@ func sentryKey(r *http.Request) string {
 		}
 	}
 	return r.URL.Query().Get("sentry_key")
+}
+
+// refuse records a refusal and answers it.
+func (s *Server) refuse(w http.ResponseWriter, project string, code int, reason string) {
+	s.mu.Lock()
+	s.refused = append(s.refused, Refusal{Project: project, Status: code, Reason: reason})
+	s.mu.Unlock()
+	problem(w, code, reason)
 }
 
 func problem(w http.ResponseWriter, code int, detail string) {

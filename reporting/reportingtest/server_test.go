@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -130,6 +131,13 @@ func TestServerChecksAndRecords(t *testing.T) {
 	if got := envs[2]; got.Project != "2" || got.Key != key2.User.Username() || got.Header["event_id"] != "b1" {
 		t.Errorf("third envelope: project %s key %s header %v", got.Project, got.Key, got.Header)
 	}
+	wantJSON := []json.RawMessage{json.RawMessage(`{"event_id":"a1","level":"error","message":"m-a1"}`)}
+	if diff := cmp.Diff(wantJSON, envs[0].EventJSON); diff != "" {
+		t.Errorf("first envelope's EventJSON mismatch (-want +got):\n%s", diff)
+	}
+	if got := envs[0].HTTPHeader.Get("Content-Type"); got != "application/x-sentry-envelope" {
+		t.Errorf("first envelope's HTTPHeader has Content-Type %q, want the one it was sent with", got)
+	}
 	if !bytes.Equal(envs[1].Raw, envelope("a2")) {
 		t.Errorf("gzip envelope Raw = %q, want it unzipped", envs[1].Raw)
 	}
@@ -139,6 +147,23 @@ func TestServerChecksAndRecords(t *testing.T) {
 	}
 	if got, want := srv.Requests(), len(tests); got != want {
 		t.Errorf("Requests() = %d, want %d", got, want)
+	}
+	status, _, err := post(t.Context(), client, strings.Replace(dsn1, "/1", "", 1), "", envelope("x8"), false)
+	if err != nil || status != 404 {
+		t.Errorf("no project in the path: status %d (%v), want 404", status, err)
+	}
+	wantRefused := []reportingtest.Refusal{
+		{Project: "1", Status: 401, Reason: "bad sentry_key for project 1"},
+		{Project: "1", Status: 401, Reason: "bad sentry_key for project 1"},
+		{Project: "9", Status: 401, Reason: "bad sentry_key for project 9"},
+		{Project: "1", Status: 400, Reason: `envelope header "not json" is not a JSON object`},
+		{Project: "1", Status: 400, Reason: "item 0: length 99 does not fit the 3 bytes left"},
+		{Project: "1", Status: 400, Reason: `item 0: event "x6" in an envelope for "x5"`},
+		{Project: "1", Status: 400, Reason: "envelope has no items"},
+		{Status: 404, Reason: "not an envelope endpoint: POST /api/envelope/"},
+	}
+	if diff := cmp.Diff(wantRefused, srv.Refused()); diff != "" {
+		t.Errorf("Refused() mismatch (-want +got):\n%s", diff)
 	}
 	if m := srv.Events("1")[0].Message; m != "m-a1" {
 		t.Errorf("event message %q, want m-a1", m)
@@ -175,6 +200,9 @@ func TestServerModes(t *testing.T) {
 	srv.Set(reportingtest.TooLarge(len(envelope("big")) - 1))
 	if status, _, err := send("big"); err != nil || status != 413 {
 		t.Errorf("TooLarge, larger envelope: %d %v, want 413", status, err)
+	}
+	if got := srv.Refused(); len(got) != 1 || got[0].Status != 413 {
+		t.Errorf("after TooLarge: Refused() = %v, want the 413 (and not the answers Status chose)", got)
 	}
 	srv.Set(reportingtest.TooLarge(len(envelope("fit"))))
 	if status, _, err := send("fit"); err != nil || status != 200 {
