@@ -131,7 +131,7 @@ func TestDeliveryFailuresGoToOutboxAndRetry(t *testing.T) {
 				t.Fatalf("after a %d: stats %+v, want 1 outboxed, 0 sent", tt.status, st)
 			}
 			rv.Set(reportingtest.Up())
-			evs, err := waitEvents(rv, "1", 1, 10*time.Second)
+			evs, err := waitSentry(rv, "1", 1, 10*time.Second)
 			if err != nil || string(evs[0].EventID) != id {
 				t.Fatalf("events %v, %v; want the event %s", evs, err, id)
 			}
@@ -202,7 +202,7 @@ func TestOutboxSentAtNextStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer shutdown(t, second)
-	evs, err := waitEvents(rv, "1", 2, 10*time.Second)
+	evs, err := waitSentry(rv, "1", 2, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +384,7 @@ func TestRefusedKeepsEverything(t *testing.T) {
 				t.Errorf("error lines %v, want one naming status %d", errLines, status)
 			}
 			rv.Set(reportingtest.Up())
-			if _, err := waitEvents(rv, "1", 5, 10*time.Second); err != nil {
+			if _, err := waitSentry(rv, "1", 5, 10*time.Second); err != nil {
 				t.Fatal(err)
 			}
 			recovered := logs.FilterMessage("reporting: delivery to Sentry recovered").All()
@@ -417,7 +417,7 @@ func TestTooLargeIsMadeSmaller(t *testing.T) {
 	}
 	defer shutdown(t, r)
 	id := r.Capture(context.Background(), errors.New("big"))
-	evs, err := waitEvents(rv, "1", 1, 10*time.Second)
+	evs, err := waitSentry(rv, "1", 1, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +471,7 @@ func TestSentAtIsWhenSent(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond) // the second resolution of what we compare
 	up := time.Now()
 	rv.Set(reportingtest.Up())
-	if _, err := waitEvents(rv, "1", 1, 10*time.Second); err != nil {
+	if _, err := waitSentry(rv, "1", 1, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	sentAt, err := time.Parse(time.RFC3339Nano, fmt.Sprint(rv.Envelopes()[0].Header["sent_at"]))
@@ -505,7 +505,7 @@ func TestNeverMisrouted(t *testing.T) {
 	}
 	rv.Set(reportingtest.Up())
 	for _, p := range []string{"1", "2"} {
-		if _, err := waitEvents(rv, p, 5, 15*time.Second); err != nil {
+		if _, err := waitSentry(rv, p, 5, 15*time.Second); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -541,7 +541,7 @@ func TestUnusableOutbox(t *testing.T) {
 			t.Fatalf("Setup = %v, want it to run without an outbox", err)
 		}
 		id := r.Capture(context.Background(), errors.New("x"))
-		evs, err := waitEvents(rv, "1", 1, 10*time.Second)
+		evs, err := waitSentry(rv, "1", 1, 10*time.Second)
 		if err != nil || string(evs[0].EventID) != id {
 			t.Fatalf("events %v, %v; want %s delivered from memory", evs, err, id)
 		}

@@ -4,6 +4,7 @@ package reporting_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -434,4 +435,46 @@ func hex32(s string) bool {
 		}
 	}
 	return true
+}
+
+// decodeEnvelope reads the envelope format: a header line, then items of
+// a header line and a payload of "length" bytes (or up to the newline).
+func decodeEnvelope(b []byte) ([]wireEvent, error) {
+	line, rest, ok := bytes.Cut(b, []byte("\n"))
+	var header map[string]any
+	if !ok || json.Unmarshal(line, &header) != nil {
+		return nil, fmt.Errorf("bad envelope header %q", line)
+	}
+	var out []wireEvent
+	for len(bytes.TrimSpace(rest)) > 0 {
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		var ih struct {
+			Type   string `json:"type"`
+			Length *int   `json:"length"`
+		}
+		if err := json.Unmarshal(line, &ih); err != nil {
+			return nil, fmt.Errorf("bad item header %q", line)
+		}
+		var payload []byte
+		if ih.Length != nil {
+			if *ih.Length > len(rest) {
+				return nil, fmt.Errorf("item length %d beyond the body", *ih.Length)
+			}
+			payload, rest = rest[:*ih.Length], bytes.TrimPrefix(rest[*ih.Length:], []byte("\n"))
+		} else {
+			payload, rest, _ = bytes.Cut(rest, []byte("\n"))
+		}
+		if ih.Type != "event" {
+			continue
+		}
+		var ev wireEvent
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return nil, fmt.Errorf("bad event payload: %v", err)
+		}
+		if ev.id() != header["event_id"] {
+			return nil, fmt.Errorf("envelope header names %v, event is %s", header["event_id"], ev.id())
+		}
+		out = append(out, ev)
+	}
+	return out, nil
 }

@@ -20,8 +20,8 @@ func newSentry(t testing.TB) *reportingtest.Server {
 	return srv
 }
 
-// waitEvents waits up to timeout for at least n events of project.
-func waitEvents(srv *reportingtest.Server, project string, n int, timeout time.Duration) ([]*sentry.Event, error) {
+// waitSentry waits up to timeout for at least n events of project.
+func waitSentry(srv *reportingtest.Server, project string, n int, timeout time.Duration) ([]*sentry.Event, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	return srv.WaitEvents(ctx, project, n)
