@@ -2,9 +2,11 @@ package reporting_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -584,5 +586,29 @@ func TestOptionZeroAndNil(t *testing.T) {
 	shutdown(t, r)
 	if st := r.Stats(); st.Outboxed != 3 || st.Dropped != 0 || st.Suppressed != 0 {
 		t.Errorf("stats %+v: want the defaults (a queue, a burst of 10) to keep all 3", st)
+	}
+}
+
+// TestPanicKeptBeforeTheAnswer: the event of a handler panic is in the
+// outbox by the time the client has its 500 and the reference, so a kill
+// right after the answer loses nothing the client was told about.
+func TestPanicKeptBeforeTheAnswer(t *testing.T) {
+	dir := t.TempDir()
+	r, err := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(dir, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shutdown(t, r)
+	h := r.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/x", nil))
+	var problem struct {
+		Reference string `json:"reference_id"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &problem); err != nil || problem.Reference == "" {
+		t.Fatalf("answer %d %s: no reference (%v)", w.Code, w.Body, err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*-"+problem.Reference+"-*.envelope")); len(files) != 1 {
+		t.Errorf("when the answer is out, the outbox holds %v, want the event %s", files, problem.Reference)
 	}
 }

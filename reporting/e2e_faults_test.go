@@ -93,6 +93,7 @@ func TestE2EFault(t *testing.T) {
 		first := f.start("1")
 		f.produce(first, 10)
 		f.waitHeld(1, 10*time.Second) // the sender is stuck on Sentry
+		f.waitKept(5 * time.Second)
 		f.kill(first)
 		f.srv.Set(reportingtest.Up())
 		f.start("1")
@@ -112,6 +113,7 @@ func TestE2EFault(t *testing.T) {
 		f.produce(second, 10)
 		f.waitReceived(1, 15*time.Second) // the replay is under way
 		f.waitHeld(1, 5*time.Second)      // and the next envelope is on the wire
+		f.waitKept(5 * time.Second)
 		f.kill(second)
 		f.srv.Set(reportingtest.Up())
 		f.start("1")
@@ -212,6 +214,7 @@ func TestE2EFault(t *testing.T) {
 			// has been answered.
 			f.waitReceived(f.receivedCount()+1, 15*time.Second)
 			f.waitHeld(1, 5*time.Second)
+			f.waitKept(5 * time.Second)
 			f.kill(svc)
 		}
 		f.srv.Set(reportingtest.Up())
@@ -441,6 +444,28 @@ func poll(timeout time.Duration, cond func() bool) bool {
 		}
 	}
 	return true
+}
+
+// waitKept waits until every event produced so far is on disk or at
+// Sentry. The reporter writes an event on its own goroutine a few
+// milliseconds after the capture (never waiting for the network); the
+// promise under test is what happens to written events when the process is
+// killed, so the kill comes once they are written. A handler panic is
+// written before its answer goes out, so it needs no wait.
+func (f *faults) waitKept(timeout time.Duration) {
+	f.t.Helper()
+	kept := func() bool {
+		left, got := f.left(), f.received()
+		for _, id := range f.producedIDs() {
+			if left[id] == 0 && len(got[id]) == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	if !poll(timeout, kept) {
+		f.t.Logf("after %v not every produced event is kept yet (going on)", timeout)
+	}
 }
 
 func (f *faults) waitHeld(n int, timeout time.Duration) {

@@ -86,6 +86,10 @@ func (r *Reporter) Go(ctx context.Context, fn func(ctx context.Context), opts ..
 // about to end, so the event is written to the outbox (never sent from
 // here) before persist returns, and the next start delivers it.
 func (r *Reporter) persist(j *job) {
+	if r.closed.Load() {
+		r.queue.dropOne() // as enqueue does after Shutdown
+		return
+	}
 	r.captured.Add(1)
 	if ev := r.process(r.build(j), j.scope, j.hint()); ev != nil {
 		r.keep(ev)

@@ -68,7 +68,10 @@ func (r *Reporter) recoverRequest(rc *requestContext, w http.ResponseWriter, req
 	if !rc.w.started {
 		rc.w.status.Store(http.StatusInternalServerError) // the answer written below
 	}
-	id := r.capturePanic(rc, v, panicStack(pcs[:n]), false)
+	// Kept before the answer goes out: the reference the client is given
+	// is on disk even if the process is killed a moment later. Panics are
+	// rare and storm-limited, so the request's goroutine can pay for it.
+	id := r.capturePanic(rc, v, panicStack(pcs[:n]), true)
 	span := trace.SpanFromContext(rc)
 	ref := id
 	if ref == "" && span.SpanContext().HasTraceID() {
