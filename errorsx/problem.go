@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/supportkit/supportkit/internal/tokenshape"
 )
 
 // ProblemContentType is the media type of an RFC 9457 problem details body.
@@ -122,66 +124,16 @@ func statusText(status int) string {
 }
 
 // instance returns path with the segments that look like tokens replaced
-// by [Redacted]. The rule is the one package reporting applies to paths.
+// by [Redacted], by the rule package reporting applies to paths too (internal/tokenshape).
 func instance(path string) string {
-	if !hasRandomRun(path) {
+	if !tokenshape.HasRandomRun(path) {
 		return path
 	}
 	segs := strings.Split(path, "/")
 	for i, seg := range segs {
-		if hasRandomRun(seg) {
+		if tokenshape.HasRandomRun(seg) {
 			segs[i] = Redacted
 		}
 	}
 	return strings.Join(segs, "/")
-}
-
-// hasRandomRun reports whether s holds a run of 32 or more base64 or hex
-// characters shaped like a random token rather than a word, slug, number
-// or UUID: upper and lower case letters mixed with digits, or 32 hex
-// digits in a row with letters and digits.
-func hasRandomRun(s string) bool {
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && isTokenByte(s[i]) {
-			continue
-		}
-		if i-start >= 32 && randomLooking(s[start:i]) {
-			return true
-		}
-		start = i + 1
-	}
-	return false
-}
-
-func isTokenByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '+' || c == '/' || c == '_' || c == '-' || c == '=' || c == '.'
-}
-
-func randomLooking(run string) bool {
-	var digit, lower, upper bool
-	hexRun, hexDigit, hexLetter := 0, false, false
-	for i := 0; i < len(run); i++ {
-		c := run[i]
-		isDigit := '0' <= c && c <= '9'
-		isHexLetter := 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-		digit = digit || isDigit
-		lower = lower || 'a' <= c && c <= 'z'
-		upper = upper || 'A' <= c && c <= 'Z'
-		if isDigit || isHexLetter {
-			if hexRun == 0 {
-				hexDigit, hexLetter = false, false
-			}
-			hexRun++
-			hexDigit = hexDigit || isDigit
-			hexLetter = hexLetter || isHexLetter
-			if hexRun >= 32 && hexDigit && hexLetter {
-				return true // a hex digest or key
-			}
-		} else {
-			hexRun = 0
-		}
-	}
-	return digit && lower && upper
 }
