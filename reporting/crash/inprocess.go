@@ -1,13 +1,6 @@
 package crash
 
 import (
-	"errors"
-	"io"
-	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/supportkit/supportkit/reporting"
@@ -61,55 +54,19 @@ func reportedInProcess(dir string, r *Report, appPID int, at time.Time) string {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	from, to := at.Add(-inProcessBefore).UnixNano(), at.Add(inProcessAfter).UnixNano()
-	dirs := []string{dir}
-	if owners, err := os.ReadDir(filepath.Join(dir, ".claimed")); err == nil {
-		for _, o := range owners {
-			if o.IsDir() {
-				dirs = append(dirs, filepath.Join(dir, ".claimed", o.Name()))
-			}
-		}
-	}
-	var candidates []string
-	for _, d := range dirs {
-		des, err := os.ReadDir(d)
-		if err != nil {
-			continue
-		}
-		for _, de := range des {
-			name := de.Name()
-			if !strings.HasSuffix(name, outbox.Suffix) || len(name) < 21 || name[20] != '-' || !de.Type().IsRegular() {
-				continue
-			}
-			ts, err := strconv.ParseInt(name[:20], 10, 64)
-			if err != nil || ts < from || ts > to {
-				continue
-			}
-			candidates = append(candidates, filepath.Join(d, name))
-		}
-	}
-	// Newest first: the in-process event was written just before the crash.
-	sort.Slice(candidates, func(i, j int) bool { return filepath.Base(candidates[i]) > filepath.Base(candidates[j]) })
-	if len(candidates) > maxInProcessCandidates {
-		candidates = candidates[:maxInProcessCandidates]
-	}
-	for _, path := range candidates {
-		if id := markedFor(path, r.Message, appPID); id != "" {
+	for _, data := range outbox.Written(dir, at.Add(-inProcessBefore), at.Add(inProcessAfter), maxInProcessCandidates) {
+		if id := markedFor(data, r.Message, appPID); id != "" {
 			return id
 		}
 	}
 	return ""
 }
 
-// markedFor returns the event ID of the envelope at path if its event
+// markedFor returns the event ID of the envelope data if its event
 // carries the re-panic marker of process pid and of the panic value
 // printed (a marker without a value, for a value the runtime prints as an
 // address, matches any).
-func markedFor(path, printed string, pid int) string {
-	data, err := readAtMostFile(path, outbox.DefaultMaxEnvelopeBytes)
-	if err != nil {
-		return ""
-	}
+func markedFor(data []byte, printed string, pid int) string {
 	env, err := outbox.Parse(data)
 	if err != nil {
 		return ""
@@ -127,22 +84,4 @@ func markedFor(path, printed string, pid int) string {
 		}
 	}
 	return ""
-}
-
-var errTooLarge = errors.New("crash: file too large")
-
-func readAtMostFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, errTooLarge
-	}
-	return data, nil
 }
