@@ -3,6 +3,8 @@ package health
 import (
 	"runtime/debug"
 	"strings"
+
+	"github.com/supportkit/supportkit/internal/buildinfo"
 )
 
 // Service identifies the service at the top of the health+json document
@@ -40,30 +42,11 @@ func ServiceFromBuild() Service {
 }
 
 func serviceFrom(bi *debug.BuildInfo) Service {
-	s := Service{ID: bi.Main.Path}
+	s := Service{ID: bi.Main.Path, ReleaseID: strings.TrimPrefix(buildinfo.Version(bi), "v")}
 	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		s.ReleaseID = strings.TrimPrefix(v, "v")
 		if major, _, ok := strings.Cut(s.ReleaseID, "."); ok {
 			s.Version = major
 		}
-		return s
 	}
-	var rev string
-	var modified bool
-	for _, kv := range bi.Settings {
-		switch kv.Key {
-		case "vcs.revision":
-			rev = kv.Value
-		case "vcs.modified":
-			modified = kv.Value == "true"
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev != "" && modified {
-		rev += "-dirty"
-	}
-	s.ReleaseID = rev
 	return s
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/getsentry/sentry-go"
+
+	"github.com/supportkit/supportkit/internal/buildinfo"
 )
 
 // ownModule is supportkit's module path.
@@ -134,29 +136,9 @@ func buildRelease(info *debug.BuildInfo) string {
 	if name == "" {
 		return ""
 	}
-	version := info.Main.Version
-	if version == "" || version == "(devel)" {
-		version = ""
-		var revision string
-		var modified bool
-		for _, s := range info.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				revision = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-		if len(revision) > 12 {
-			revision = revision[:12]
-		}
-		if revision == "" {
-			return ""
-		}
-		version = revision
-		if modified {
-			version += "-dirty"
-		}
+	version := buildinfo.Version(info)
+	if version == "" {
+		return ""
 	}
 	rel := name + "@" + version
 	if releaseProblem(rel) != "" {
