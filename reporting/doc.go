@@ -21,7 +21,7 @@
 // git to guess one.
 //
 //	rep, err := reporting.Setup(reporting.WithLogger(log))
-//	if err != nil { ... }            // malformed DSN, unwritable outbox
+//	if err != nil { ... }            // malformed DSN, an out-of-range option
 //	defer rep.Shutdown(ctx)
 //	log = log.WithOptions(zap.WrapCore(rep.WrapCore))
 //	handler = rep.Middleware(handler)
@@ -103,17 +103,22 @@
 //
 // # The outbox
 //
-// Without a DSN every event is written to the outbox, a directory of
-// Sentry envelopes, one file per event, bounded in total size with the
-// oldest evicted first (see [Outbox]); Shutdown summarises it in one log
-// line. With a DSN, an event that cannot be delivered (connection refused,
-// timeout, 5xx, 429) goes to the same outbox and is retried with backoff,
-// honouring Retry-After and X-Sentry-Rate-Limits; an outbox left by an
-// earlier process is sent at the next start. Other writers (the crash
-// monitor) use [OpenOutbox] and [EncodeEvent] to leave envelopes there.
+// Every event is written to the outbox (package outbox: one Sentry
+// envelope per file, in a directory of its own per service, bounded in
+// size) before anything touches the network; a goroutine of its own
+// (reporting/internal/delivery) claims the files and sends each only to
+// the Sentry project it was captured for, and removes it only once Sentry
+// has accepted it. 401, 403, 404, 429, 5xx and network errors keep the
+// event and back off; 413 makes it smaller; 400 sets it aside in the
+// outbox's rejected/ area. A streak of failures is logged when it starts
+// and when it ends. Without a DSN the outbox keeps the events for people
+// and tools to read; Shutdown summarises it in one log line. When the
+// outbox cannot be used, Setup still succeeds: with a DSN the events wait
+// in a bounded memory buffer, without one they are counted as dropped.
 //
 // # Tests
 //
-// Package reportingtest captures events in memory so that tests can assert
-// what code reports.
+// Package reportingtest captures events in memory (New) so that tests can
+// assert what code reports, and runs a fake Sentry (NewServer) for tests
+// that need the wire: up, down, hanging, slow, or answering any status.
 package reporting
