@@ -104,7 +104,7 @@ func TestServerChecksAndRecords(t *testing.T) {
 		{"other project", dsn2, "", envelope("b1"), false, 200},
 		{"other project's key", dsn1, key2.User.Username(), envelope("x1"), false, 401},
 		{"no key", dsn1, "nokey", envelope("x2"), false, 401},
-		{"unknown project", strings.Replace(dsn1, "/1", "/9", 1), "", envelope("x3"), false, 401},
+		{"unknown project", strings.TrimSuffix(dsn1, "/1") + "/9", "", envelope("x3"), false, 401},
 		{"bad header", dsn1, "", []byte("not json\n"), false, 400},
 		{"length past the end", dsn1, "", []byte("{\"event_id\":\"x4\"}\n{\"type\":\"event\",\"length\":99}\n{}\n"), false, 400},
 		{"event ID not the envelope's", dsn1, "", []byte("{\"event_id\":\"x5\"}\n{\"type\":\"event\"}\n{\"event_id\":\"x6\"}\n"), false, 400},
@@ -148,7 +148,7 @@ func TestServerChecksAndRecords(t *testing.T) {
 	if got, want := srv.Requests(), len(tests); got != want {
 		t.Errorf("Requests() = %d, want %d", got, want)
 	}
-	status, _, err := post(t.Context(), client, strings.Replace(dsn1, "/1", "", 1), "", envelope("x8"), false)
+	status, _, err := post(t.Context(), client, strings.TrimSuffix(dsn1, "/1"), "", envelope("x8"), false)
 	if err != nil || status != 404 {
 		t.Errorf("no project in the path: status %d (%v), want 404", status, err)
 	}
