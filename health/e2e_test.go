@@ -350,7 +350,10 @@ func (lb *haproxy) show() (map[string]serverState, error) {
 	out := map[string]serverState{}
 	for _, row := range rows[1:] {
 		if row[col["pxname"]] == "be" && row[col["svname"]] != "BACKEND" {
-			out[row[col["svname"]]] = serverState{row[col["status"]], row[col["check_status"]], row[col["check_code"]]}
+			// HAProxy prefixes the last result with "* " while the next
+			// check is under way.
+			check := strings.TrimPrefix(row[col["check_status"]], "* ")
+			out[row[col["svname"]]] = serverState{row[col["status"]], check, row[col["check_code"]]}
 		}
 	}
 	return out, nil
