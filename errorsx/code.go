@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 )
 
 // Code classifies an error for machines: it picks the HTTP status of a
@@ -107,14 +108,21 @@ func (c Code) HTTPStatus() int {
 func (c Code) IsZero() bool { return c.def == nil }
 
 // CodeOf returns the code that applies to err: the outermost code set on any
-// errorsx layer of its chain (for a join, the first found depth-first). An
+// errorsx layer of its chain (for a join, the first found depth-first), or a
+// bare Code returned as the error itself (`return errorsx.NotFound`). An
 // error with no code is DeadlineExceeded or Canceled when it is, or wraps,
-// the context package's errors, and Unknown otherwise. CodeOf(nil) is OK.
+// the context package's errors, and Unknown otherwise. CodeOf(nil) is OK,
+// and only nil is: an error coded OK is Unknown, so that no error answers
+// 200.
 func CodeOf(err error) Code {
 	if err == nil {
 		return OK
 	}
 	if c := findCode(err, 0); !c.IsZero() {
+		if c == OK {
+			// An error is never OK: it must not answer 200.
+			return Unknown
+		}
 		return c
 	}
 	switch {
@@ -130,6 +138,9 @@ func findCode(err error, depth int) Code {
 	for err != nil && depth < maxChain {
 		if e, ok := err.(*Error); ok && e != nil && !e.code.IsZero() {
 			return e.code
+		}
+		if c, ok := err.(Code); ok && !c.IsZero() {
+			return c // a bare code returned as an error: "return errorsx.NotFound"
 		}
 		switch u := err.(type) {
 		case interface{ Unwrap() error }:
@@ -147,4 +158,15 @@ func findCode(err error, depth int) Code {
 		depth++
 	}
 	return Code{}
+}
+
+// typedNil reports whether err is a nil pointer (or other nil value)
+// inside a non-nil interface, whose Error method would panic.
+func typedNil(err error) bool {
+	v := reflect.ValueOf(err)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }

@@ -13,6 +13,9 @@ func Attr(err error) slog.Attr {
 	if err == nil {
 		return slog.Attr{}
 	}
+	if typedNil(err) {
+		return slog.String("error", "<nil>")
+	}
 	return slog.Any("error", slogError{err})
 }
 

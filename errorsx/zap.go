@@ -28,6 +28,10 @@ func ZapKey(key string, err error) zapcore.Field {
 	if err == nil {
 		return zapcore.Field{Type: zapcore.SkipType}
 	}
+	if typedNil(err) {
+		// As zap.Error does: calling Error on it would panic in the encoder.
+		return zapcore.Field{Key: key, Type: zapcore.StringType, String: "<nil>"}
+	}
 	return zapcore.Field{Key: key, Type: zapcore.ObjectMarshalerType, Interface: zapError{err}}
 }
 
