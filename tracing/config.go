@@ -1,6 +1,7 @@
 package tracing
 
 import (
+	"fmt"
 	"net/url"
 	"os"
 	"strconv"
@@ -52,8 +53,23 @@ type plan struct {
 	SamplerSource  string
 	Propagators    []string
 
+	// Warnings are the OTEL_* values that were not valid and what was used
+	// instead; Setup logs each once. The specification asks for exactly
+	// this: warn and fall back to the default rather than fail.
+	Warnings []warning
+
 	sampler    sdktrace.Sampler
 	propagator propagation.TextMapPropagator
+}
+
+// warning is one variable whose value was not valid, and what applies
+// instead.
+type warning struct {
+	Variable, Value, Using string
+}
+
+func (p *plan) warn(variable, value, using string) {
+	p.Warnings = append(p.Warnings, warning{variable, value, using})
 }
 
 // exporterPlan describes one exporter.
@@ -74,92 +90,111 @@ func resolve(o *options) (plan, error) {
 	var p plan
 	p.Disabled = o.disabled
 	if v := strings.TrimSpace(os.Getenv(envDisabled)); v != "" {
-		p.Disabled = strings.EqualFold(v, "true")
+		// The specification's boolean: "true" or "false", any case; any
+		// other value is warned about and the default applies.
+		switch strings.ToLower(v) {
+		case "true":
+			p.Disabled = true
+		case "false":
+			p.Disabled = false
+		default:
+			p.warn(envDisabled, v, fmt.Sprintf("%t (not a boolean: true or false)", p.Disabled))
+		}
 	}
 
 	var err error
-	if p.sampler, p.SamplerSource, err = resolveSampler(o); err != nil {
+	if p.sampler, p.SamplerSource, err = resolveSampler(o, &p); err != nil {
 		return p, err
 	}
 	p.Sampler = p.sampler.Description()
 
-	if p.propagator, p.Propagators, err = resolvePropagators(o); err != nil {
+	if p.propagator, p.Propagators, err = resolvePropagators(o, &p); err != nil {
 		return p, err
 	}
 
-	if p.Exporters, p.ExporterSource, err = resolveExporters(o); err != nil {
+	if p.Exporters, p.ExporterSource, err = resolveExporters(o, &p); err != nil {
 		return p, err
 	}
 	return p, nil
 }
 
-func resolveSampler(o *options) (sdktrace.Sampler, string, error) {
-	name := strings.ToLower(strings.TrimSpace(os.Getenv(envSampler)))
-	if name == "" {
+func resolveSampler(o *options, p *plan) (sdktrace.Sampler, string, error) {
+	fallback := func() (sdktrace.Sampler, string, error) {
 		if o.sampler != nil {
 			return o.sampler, sourceOption, nil
 		}
 		return sdktrace.ParentBased(sdktrace.AlwaysSample()), sourceDefault, nil
 	}
+	raw := strings.TrimSpace(os.Getenv(envSampler))
+	name := strings.ToLower(raw)
+	if name == "" {
+		return fallback()
+	}
 	arg := strings.TrimSpace(os.Getenv(envSamplerArg))
-	ratio := func() (sdktrace.Sampler, error) {
+	ratio := func() sdktrace.Sampler {
 		if arg == "" {
-			return sdktrace.TraceIDRatioBased(1), nil
+			return sdktrace.TraceIDRatioBased(1)
 		}
 		f, err := strconv.ParseFloat(arg, 64)
 		if err != nil || f < 0 || f > 1 {
-			return nil, errorsx.InvalidArgument.New("tracing: the sampler argument must be a number from 0 to 1",
-				"variable", envSamplerArg, "value", arg)
+			p.warn(envSamplerArg, arg, "1.0 (the argument must be a number from 0 to 1)")
+			return sdktrace.TraceIDRatioBased(1)
 		}
-		return sdktrace.TraceIDRatioBased(f), nil
+		return sdktrace.TraceIDRatioBased(f)
 	}
-	var s sdktrace.Sampler
-	var err error
 	switch name {
 	case "always_on":
-		s = sdktrace.AlwaysSample()
+		return sdktrace.AlwaysSample(), sourceEnv, nil
 	case "always_off":
-		s = sdktrace.NeverSample()
+		return sdktrace.NeverSample(), sourceEnv, nil
 	case "traceidratio":
-		s, err = ratio()
+		return ratio(), sourceEnv, nil
 	case "parentbased_always_on":
-		s = sdktrace.ParentBased(sdktrace.AlwaysSample())
+		return sdktrace.ParentBased(sdktrace.AlwaysSample()), sourceEnv, nil
 	case "parentbased_always_off":
-		s = sdktrace.ParentBased(sdktrace.NeverSample())
+		return sdktrace.ParentBased(sdktrace.NeverSample()), sourceEnv, nil
 	case "parentbased_traceidratio":
-		if s, err = ratio(); err == nil {
-			s = sdktrace.ParentBased(s)
-		}
-	default:
-		err = errorsx.InvalidArgument.New("tracing: unknown sampler", "variable", envSampler, "value", name)
+		return sdktrace.ParentBased(ratio()), sourceEnv, nil
 	}
-	return s, sourceEnv, err
+	s, source, err := fallback()
+	if err == nil {
+		p.warn(envSampler, raw, s.Description()+" (unknown sampler)")
+	}
+	return s, source, err
 }
 
-func resolvePropagators(o *options) (propagation.TextMapPropagator, []string, error) {
-	names := splitList(os.Getenv(envPropagators))
-	variable := envPropagators
+func resolvePropagators(o *options, p *plan) (propagation.TextMapPropagator, []string, error) {
+	var names []string
+	for _, n := range splitList(os.Getenv(envPropagators)) {
+		if n == "none" {
+			return propagation.NewCompositeTextMapPropagator(), []string{"none"}, nil
+		}
+		if _, err := autoprop.TextMapPropagator(n); err != nil {
+			p.warn(envPropagators, n, "the other propagators named (unknown propagator)")
+			continue
+		}
+		names = append(names, n)
+	}
 	if len(names) == 0 {
 		names = o.propagators
-		variable = "WithPropagators"
+		for _, n := range names {
+			if n == "none" {
+				return propagation.NewCompositeTextMapPropagator(), []string{"none"}, nil
+			}
+		}
 	}
 	if len(names) == 0 {
 		names = []string{"tracecontext", "baggage"}
 	}
-	for _, n := range names {
-		if n == "none" {
-			return propagation.NewCompositeTextMapPropagator(), []string{"none"}, nil
-		}
-	}
-	p, err := autoprop.TextMapPropagator(names...)
-	if err != nil {
+	prop, err := autoprop.TextMapPropagator(names...)
+	if err != nil { // only an option can get here: a program's mistake
 		return nil, nil, errorsx.InvalidArgument.Wrap(err, "tracing: unknown propagator",
-			"variable", variable, "value", strings.Join(names, ","))
+			"option", "WithPropagators", "value", strings.Join(names, ","))
 	}
-	return p, names, nil
+	return prop, names, nil
 }
 
-func resolveExporters(o *options) ([]exporterPlan, string, error) {
+func resolveExporters(o *options, p *plan) ([]exporterPlan, string, error) {
 	names, source := splitList(os.Getenv(envExporter)), sourceEnv
 	if len(names) == 0 {
 		names, source = o.exporters, sourceOption
@@ -185,33 +220,42 @@ func resolveExporters(o *options) ([]exporterPlan, string, error) {
 		case exporterConsole:
 			out = append(out, exporterPlan{Name: n})
 		case exporterOTLP:
-			e, err := resolveOTLP(o)
+			e, err := resolveOTLP(o, p)
 			if err != nil {
 				return nil, source, err
 			}
 			out = append(out, e)
 		default:
-			return nil, source, errorsx.InvalidArgument.New("tracing: unknown exporter (want otlp, console or none)",
-				"variable", envExporter, "value", n)
+			if source != sourceEnv {
+				return nil, source, errorsx.InvalidArgument.New("tracing: unknown exporter (want otlp, console or none)",
+					"option", "WithExporter", "value", n)
+			}
+			p.warn(envExporter, n, "the other exporters named (want otlp, console or none)")
 		}
 	}
 	return out, source, nil
 }
 
-func resolveOTLP(o *options) (exporterPlan, error) {
+func resolveOTLP(o *options, p *plan) (exporterPlan, error) {
 	e := exporterPlan{Name: exporterOTLP, Protocol: protocolHTTP}
+	variable := ""
 	switch {
 	case os.Getenv(envTracesProtocol) != "":
-		e.Protocol = os.Getenv(envTracesProtocol)
+		e.Protocol, variable = os.Getenv(envTracesProtocol), envTracesProtocol
 	case os.Getenv(envProtocol) != "":
-		e.Protocol = os.Getenv(envProtocol)
+		e.Protocol, variable = os.Getenv(envProtocol), envProtocol
 	case o.protocol != "":
 		e.Protocol = o.protocol
 	}
+	raw := e.Protocol
 	e.Protocol = strings.ToLower(strings.TrimSpace(e.Protocol))
 	if e.Protocol != protocolHTTP && e.Protocol != protocolGRPC {
-		return e, errorsx.InvalidArgument.New("tracing: unknown OTLP protocol (want http/protobuf or grpc)",
-			"variable", envProtocol, "value", e.Protocol)
+		if variable == "" {
+			return e, errorsx.InvalidArgument.New("tracing: unknown OTLP protocol (want http/protobuf or grpc)",
+				"option", "WithProtocol", "value", raw)
+		}
+		p.warn(variable, raw, protocolHTTP+" (want http/protobuf or grpc)")
+		e.Protocol = protocolHTTP
 	}
 	base := ""
 	switch {

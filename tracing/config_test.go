@@ -6,6 +6,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/supportkit/supportkit/errorsx"
 )
@@ -225,24 +227,21 @@ func TestResolveEnvironmentMatrix(t *testing.T) {
 }
 
 func TestResolveRejectsBadValues(t *testing.T) {
+	// A program's own mistake (an option) stops Setup, naming the option.
 	tests := []struct {
-		name     string
-		env      map[string]string
-		want     []any // fields of the error
-		endpoint string
+		name string
+		opts *options
+		want []any // fields of the error
 	}{
-		{"endpoint option without a scheme", nil, []any{"option", "WithEndpoint", "value", "collector:4317"}, "collector:4317"},
-		{"unknown exporter", map[string]string{envExporter: "zipkin"}, []any{"variable", envExporter, "value", "zipkin"}, ""},
-		{"unknown protocol", map[string]string{envEndpoint: "http://c", envProtocol: "http/json"}, []any{"variable", envProtocol, "value", "http/json"}, ""},
-		{"unknown sampler", map[string]string{envSampler: "sometimes"}, []any{"variable", envSampler, "value", "sometimes"}, ""},
-		{"ratio out of range", map[string]string{envSampler: "traceidratio", envSamplerArg: "2"}, []any{"variable", envSamplerArg, "value", "2"}, ""},
-		{"ratio not a number", map[string]string{envSampler: "parentbased_traceidratio", envSamplerArg: "half"}, []any{"variable", envSamplerArg, "value", "half"}, ""},
-		{"unknown propagator", map[string]string{envPropagators: "tracecontext,carrier-pigeon"}, []any{"variable", envPropagators, "value", "tracecontext,carrier-pigeon"}, ""},
+		{"endpoint option without a scheme", &options{endpoint: "collector:4317"}, []any{"option", "WithEndpoint", "value", "collector:4317"}},
+		{"unknown exporter option", &options{exporters: []string{"zipkin"}}, []any{"option", "WithExporter", "value", "zipkin"}},
+		{"unknown protocol option", &options{endpoint: "http://c", protocol: "http/json"}, []any{"option", "WithProtocol", "value", "http/json"}},
+		{"unknown propagator option", &options{propagators: []string{"carrier-pigeon"}}, []any{"option", "WithPropagators", "value", "carrier-pigeon"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clearEnv(t, tt.env)
-			_, err := resolve(&options{endpoint: tt.endpoint})
+			clearEnv(t, nil)
+			_, err := resolve(tt.opts)
 			if err == nil {
 				t.Fatal("resolve succeeded; want an error")
 			}
@@ -256,14 +255,110 @@ func TestResolveRejectsBadValues(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("error fields mismatch (-want +got):\n%s", diff)
 			}
-			// Setup reports the same error and installs nothing.
-			shutdown, err := Setup(t.Context(), WithEndpoint(tt.endpoint))
-			if err == nil {
-				t.Error("Setup succeeded; want an error")
+		})
+	}
+	t.Run("Setup installs nothing after an error", func(t *testing.T) {
+		clearEnv(t, nil)
+		shutdown, err := Setup(t.Context(), WithEndpoint("collector:4317"))
+		if err == nil {
+			t.Error("Setup succeeded; want an error")
+		}
+		if err := shutdown(t.Context()); err != nil {
+			t.Errorf("shutdown after a failed Setup: %v", err)
+		}
+	})
+}
+
+// TestResolveWarnsAboutBadEnvironment: as the specification says, an
+// OTEL_* value that is not valid is warned about, naming the variable and
+// the value, and the default applies; the service starts.
+func TestResolveWarnsAboutBadEnvironment(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   map[string]string
+		want  []warning
+		check func(t *testing.T, p plan)
+	}{
+		{"unknown sampler", map[string]string{envSampler: "sometimes"},
+			[]warning{{envSampler, "sometimes", defaultSampler + " (unknown sampler)"}},
+			func(t *testing.T, p plan) {
+				if p.SamplerSource != sourceDefault {
+					t.Errorf("sampler from %s, want the default", p.SamplerSource)
+				}
+			}},
+		{"ratio out of range", map[string]string{envSampler: "traceidratio", envSamplerArg: "2"},
+			[]warning{{envSamplerArg, "2", "1.0 (the argument must be a number from 0 to 1)"}},
+			func(t *testing.T, p plan) {
+				if p.Sampler != "TraceIDRatioBased{1}" {
+					t.Errorf("sampler %s, want the ratio 1", p.Sampler)
+				}
+			}},
+		{"ratio not a number", map[string]string{envSampler: "parentbased_traceidratio", envSamplerArg: "half"},
+			[]warning{{envSamplerArg, "half", "1.0 (the argument must be a number from 0 to 1)"}}, nil},
+		{"unknown exporter", map[string]string{envExporter: "zipkin,console"},
+			[]warning{{envExporter, "zipkin", "the other exporters named (want otlp, console or none)"}},
+			func(t *testing.T, p plan) {
+				if len(p.Exporters) != 1 || p.Exporters[0].Name != exporterConsole {
+					t.Errorf("exporters %+v, want console only", p.Exporters)
+				}
+			}},
+		{"unknown protocol", map[string]string{envEndpoint: "http://c", envProtocol: "http/json"},
+			[]warning{{envProtocol, "http/json", "http/protobuf (want http/protobuf or grpc)"}},
+			func(t *testing.T, p plan) {
+				if p.Exporters[0].Protocol != protocolHTTP {
+					t.Errorf("protocol %s, want http/protobuf", p.Exporters[0].Protocol)
+				}
+			}},
+		{"unknown propagator", map[string]string{envPropagators: "tracecontext,carrier-pigeon"},
+			[]warning{{envPropagators, "carrier-pigeon", "the other propagators named (unknown propagator)"}},
+			func(t *testing.T, p plan) {
+				if diff := cmp.Diff([]string{"tracecontext"}, p.Propagators); diff != "" {
+					t.Errorf("propagators (-want +got):\n%s", diff)
+				}
+			}},
+		{"OTEL_SDK_DISABLED=yes is not true", map[string]string{envDisabled: "yes"},
+			[]warning{{envDisabled, "yes", "false (not a boolean: true or false)"}},
+			func(t *testing.T, p plan) {
+				if p.Disabled {
+					t.Error("disabled by a value that is not true")
+				}
+			}},
+		{"OTEL_SDK_DISABLED=TRUE", map[string]string{envDisabled: "TRUE"}, nil,
+			func(t *testing.T, p plan) {
+				if !p.Disabled {
+					t.Error("not disabled by TRUE")
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t, tt.env)
+			p, err := resolve(&options{})
+			if err != nil {
+				t.Fatalf("resolve = %v; want warnings, not an error", err)
 			}
-			if err := shutdown(t.Context()); err != nil {
-				t.Errorf("shutdown after a failed Setup: %v", err)
+			if diff := cmp.Diff(tt.want, p.Warnings); diff != "" {
+				t.Errorf("warnings mismatch (-want +got):\n%s", diff)
+			}
+			if tt.check != nil {
+				tt.check(t, p)
 			}
 		})
+	}
+}
+
+// TestSetupWarnsOnceAndStarts: a typo in an OTEL_* variable is one warning
+// naming the variable and the value; Setup succeeds.
+func TestSetupWarnsOnceAndStarts(t *testing.T) {
+	clearEnv(t, map[string]string{envSampler: "sometimes", envDisabled: "true"})
+	obs, logs := observer.New(zap.WarnLevel)
+	shutdown, err := Setup(t.Context(), WithLogger(zap.New(obs)))
+	if err != nil {
+		t.Fatalf("Setup = %v, want it to start with the default", err)
+	}
+	defer func() { _ = shutdown(t.Context()) }()
+	lines := logs.All()
+	if len(lines) != 1 || lines[0].ContextMap()["variable"] != envSampler || lines[0].ContextMap()["value"] != "sometimes" {
+		t.Errorf("warnings %v, want one naming %s=sometimes", lines, envSampler)
 	}
 }

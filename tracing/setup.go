@@ -30,8 +30,13 @@ import (
 //
 // Setup reads the environment variables listed in the package
 // documentation, and no others; it connects to nothing (exporters connect
-// on first export) and never exits. On error nothing is installed and the
-// returned shutdown function does nothing.
+// on first export) and never exits. An OTEL_* value that is not valid (an
+// unknown sampler, exporter, protocol or propagator, a sampler argument out
+// of range, an OTEL_SDK_DISABLED that is neither true nor false) is logged
+// as one warning naming the variable and the value, and the default applies,
+// as the specification says. An option that is not valid is the program's
+// mistake: Setup returns an error naming it. On error nothing is installed
+// and the returned shutdown function does nothing.
 //
 // The provider samples with parentbased_always_on unless told otherwise,
 // and does not add the SDK's own exception event to spans that end while
@@ -251,6 +256,10 @@ func newExporter(ctx context.Context, e exporterPlan, o *options) (sdktrace.Span
 func logPlan(log *zap.Logger, p plan, res *resource.Resource) {
 	if log == nil {
 		return
+	}
+	for _, w := range p.Warnings {
+		log.Warn("tracing: an OTEL_* value is not valid and is ignored",
+			zap.String("variable", w.Variable), zap.String("value", w.Value), zap.String("using", w.Using))
 	}
 	fields := []zap.Field{zap.Bool("disabled", p.Disabled)}
 	if res != nil {
