@@ -173,13 +173,13 @@ func (r *Registry) changed(prev, res Result) {
 	if res.Stuck {
 		fields = append(fields, zap.Bool("stuck", true))
 	}
+	// A failing check is the state of a dependency, not a bug of this
+	// service: warn, so that a reporting core does not turn every flap of a
+	// dependency into an error report.
 	level := zap.InfoLevel
 	if res.Err != nil {
 		fields = append(fields, errorsx.Zap(res.Err))
 		level = zap.WarnLevel
-		if res.Critical {
-			level = zap.ErrorLevel
-		}
 	}
 	r.opts.log.Log(level, "health check status changed", fields...)
 	r.notify.send(ch)

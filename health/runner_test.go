@@ -333,7 +333,7 @@ func TestLogPerChange(t *testing.T) {
 	}
 	want := []line{
 		{zapcore.InfoLevel, "health check status changed", "dep", "unknown", "pass", ""},
-		{zapcore.ErrorLevel, "health check status changed", "dep", "pass", "fail", "connection refused"},
+		{zapcore.WarnLevel, "health check status changed", "dep", "pass", "fail", "connection refused"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("log lines mismatch (-want +got):\n%s", diff)
