@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"runtime"
+	"strconv"
+	"strings"
 
 	"github.com/getsentry/sentry-go"
 	"go.uber.org/zap"
@@ -71,7 +73,8 @@ func (r *Reporter) recoverRequest(rc *requestContext, w http.ResponseWriter, req
 	// Kept before the answer goes out: the reference the client is given
 	// is on disk even if the process is killed a moment later. Panics are
 	// rare and storm-limited, so the request's goroutine can pay for it.
-	id := r.capturePanic(rc, v, panicStack(pcs[:n]), true)
+	site := panicStack(pcs[:n])
+	id := r.capturePanic(rc, v, site, true)
 	span := trace.SpanFromContext(rc)
 	ref := id
 	if ref == "" && span.SpanContext().HasTraceID() {
@@ -87,7 +90,8 @@ func (r *Reporter) recoverRequest(rc *requestContext, w http.ResponseWriter, req
 		text := r.scrub.value(panicText(v))
 		span.AddEvent("exception", trace.WithAttributes(
 			attribute.String("exception.type", "panic"),
-			attribute.String("exception.message", text)))
+			attribute.String("exception.message", text),
+			attribute.String("exception.stacktrace", stackText(site))))
 		span.SetStatus(codes.Error, "panic: "+text)
 		if id != "" {
 			span.SetAttributes(attribute.String(EventIDAttribute, id))
@@ -137,4 +141,27 @@ func (r *Reporter) capturePanic(ctx context.Context, v any, pcs []uintptr, persi
 		r.enqueue(item{job: j})
 	}
 	return j.id
+}
+
+// stackText prints return addresses (innermost first) as Go prints a
+// goroutine's stack, for a span's exception.stacktrace: function names,
+// files and lines, no argument values (which could hold personal data).
+func stackText(pcs []uintptr) string {
+	var b strings.Builder
+	frames := runtime.CallersFrames(pcs)
+	for {
+		f, more := frames.Next()
+		if f.Function != "" && f.Function != "runtime.goexit" {
+			b.WriteString(f.Function)
+			b.WriteString("\n\t")
+			b.WriteString(f.File)
+			b.WriteByte(':')
+			b.WriteString(strconv.Itoa(f.Line))
+			b.WriteByte('\n')
+		}
+		if !more {
+			break
+		}
+	}
+	return b.String()
 }
