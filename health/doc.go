@@ -33,7 +33,11 @@
 //	/readyz/db                     one check
 //	?exclude=db,cache              leave checks out (unknown names are noted)
 //	?verbose, Accept: application/health+json   the JSON document
-//	OPTIONS /                      readiness, for HAProxy's plain "option httpchk"
+//
+// Handle mounts nothing else: the application's other paths, "/"
+// included, answer as its own handlers say. HAProxy's plain "option
+// httpchk" sends OPTIONS /; name the probe instead ("option httpchk GET
+// /readyz"), or wrap the server's handler in [Registry.HAProxyCheck].
 //
 // Every answer carries Cache-Control: no-store. The default body is one
 // word, "pass\n", "warn\n" or "fail\n". Whatever the query, an answer

@@ -80,7 +80,7 @@ func TestHandlerPlain(t *testing.T) {
 		{"healthz", "GET", "/healthz", okMux, answer{200, "warn\n", plain, "no-store"}},
 		{"startupz without startup checks", "GET", "/startupz", okMux, answer{200, "pass\n", plain, "no-store"}},
 		{"HEAD has no body", "HEAD", "/readyz", okMux, answer{200, "", "", "no-store"}},
-		{"OPTIONS / is readiness", "OPTIONS", "/", badMux, answer{503, "fail\n", plain, "no-store"}},
+		{"OPTIONS is readiness", "OPTIONS", "/readyz", badMux, answer{503, "fail\n", plain, "no-store"}},
 		{"critical failure", "GET", "/readyz", badMux, answer{503, "fail\n", plain, "no-store"}},
 		{"liveness unaffected", "GET", "/livez", badMux, answer{200, "pass\n", plain, "no-store"}},
 		{"healthz fails", "GET", "/healthz", badMux, answer{503, "fail\n", plain, "no-store"}},
@@ -183,28 +183,54 @@ func TestHandlerJSON(t *testing.T) {
 }
 
 // HAProxy's plain "option httpchk" sends "OPTIONS / HTTP/1.0" with no Host
-// header; net/http must route it to readiness.
-func TestHAProxyPlainCheck(t *testing.T) {
-	_, mux := newMux(t, nil)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
+// header. HAProxyCheck answers it with readiness and gives the
+// application every other request to "/"; Handle alone leaves "/" to the
+// application.
+func TestHAProxyCheck(t *testing.T) {
+	_, bad := newMux(t, errDown)
+	r, ok := newMux(t, nil)
+	ok.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.WriteString(w, "app "+req.Method+"\n")
+	})
+	rBad, _ := newMux(t, errDown)
+	tests := []struct {
+		name    string
+		handler http.Handler
+		request string
+		want    answer
+	}{
+		{"plain check: readiness", r.HAProxyCheck(ok), "OPTIONS / HTTP/1.0\r\n\r\n", answer{200, "warn\n", plain, "no-store"}},
+		{"plain check: failing readiness", rBad.HAProxyCheck(bad), "OPTIONS / HTTP/1.0\r\n\r\n", answer{503, "fail\n", plain, "no-store"}},
+		{"with a Host header: the application", r.HAProxyCheck(ok), "OPTIONS / HTTP/1.0\r\nHost: shop\r\n\r\n", answer{200, "app OPTIONS\n", plain, ""}},
+		{"CORS preflight: the application", r.HAProxyCheck(ok), "OPTIONS / HTTP/1.1\r\nHost: shop\r\nOrigin: https://shop.example\r\nConnection: close\r\n\r\n", answer{200, "app OPTIONS\n", plain, ""}},
+		{"GET without Host: the application", r.HAProxyCheck(ok), "GET / HTTP/1.0\r\n\r\n", answer{200, "app GET\n", plain, ""}},
+		{"other path without Host: the application", r.HAProxyCheck(ok), "OPTIONS /orders HTTP/1.0\r\n\r\n", answer{200, "app OPTIONS\n", plain, ""}},
+		{"probes still mounted", r.HAProxyCheck(ok), "GET /livez HTTP/1.0\r\n\r\n", answer{200, "pass\n", plain, "no-store"}},
+		{"without HAProxyCheck: no probe on /", bad, "OPTIONS / HTTP/1.0\r\n\r\n", answer{404, "404 page not found\n", plain, ""}},
 	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "OPTIONS / HTTP/1.0\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	got := answer{resp.StatusCode, string(body), resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control")}
-	if diff := cmp.Diff(answer{200, "warn\n", plain, "no-store"}, got); diff != "" {
-		t.Errorf("OPTIONS / HTTP/1.0 mismatch (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			t.Cleanup(srv.Close)
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := io.WriteString(conn, tt.request); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			got := answer{resp.StatusCode, string(body), resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control")}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%q mismatch (-want +got):\n%s", tt.request, diff)
+			}
+		})
 	}
 }
 
@@ -337,5 +363,44 @@ func TestLongOutputIsCut(t *testing.T) {
 	want := strings.Repeat("é", 512) + "…"
 	if diff := cmp.Diff(want, got.Checks["chatty:checkDuration"][0].Output); diff != "" {
 		t.Errorf("output mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// Mounting the probes changes nothing on the application's other paths
+// (issue 13, point 9): a mux without a "/" handler answers GET / with 404,
+// not 405 "Allow: OPTIONS", and the application's own "/" handler gets
+// every method, OPTIONS (a CORS preflight) included.
+func TestHandleLeavesOtherPathsAlone(t *testing.T) {
+	_, bare := newMux(t, nil)
+	_, withRoot := newMux(t, nil)
+	withRoot.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "app "+r.Method+"\n")
+	})
+	type reply struct {
+		Code  int
+		Body  string
+		Allow string
+	}
+	tests := []struct {
+		name, method, target string
+		mux                  *http.ServeMux
+		want                 reply
+	}{
+		{"GET / without a root handler", "GET", "/", bare, reply{404, "404 page not found\n", ""}},
+		{"OPTIONS / without a root handler", "OPTIONS", "/", bare, reply{404, "404 page not found\n", ""}},
+		{"POST / without a root handler", "POST", "/", bare, reply{404, "404 page not found\n", ""}},
+		{"GET / with the application's handler", "GET", "/", withRoot, reply{200, "app GET\n", ""}},
+		{"OPTIONS / with the application's handler", "OPTIONS", "/", withRoot, reply{200, "app OPTIONS\n", ""}},
+		{"POST / with the application's handler", "POST", "/", withRoot, reply{200, "app POST\n", ""}},
+		{"other path with the application's handler", "DELETE", "/orders/1", withRoot, reply{200, "app DELETE\n", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := serve(tt.mux, tt.method, tt.target, nil)
+			got := reply{w.Code, w.Body.String(), w.Header().Get("Allow")}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%s %s mismatch (-want +got):\n%s", tt.method, tt.target, diff)
+			}
+		})
 	}
 }

@@ -67,7 +67,7 @@ func run() error {
 	}
 
 	mux := http.NewServeMux()
-	reg.Handle(mux) // /livez /readyz /startupz /healthz, /readyz/{check}, OPTIONS /
+	reg.Handle(mux) // /livez /readyz /startupz /healthz, /readyz/{check}
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.ListenAndServe() }()
