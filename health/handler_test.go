@@ -34,7 +34,7 @@ func serve(h http.Handler, method, target string, hdr http.Header) *httptest.Res
 // failing) and proc (liveness), runs each once and returns the mux.
 func newMux(t *testing.T, dbErr error, opts ...health.Option) (*health.Registry, *http.ServeMux) {
 	t.Helper()
-	r := health.New(opts...)
+	r := setup(t, opts...)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -44,7 +44,6 @@ func newMux(t *testing.T, dbErr error, opts ...health.Option) (*health.Registry,
 	must(r.Register("db", health.CheckFunc(func(context.Context) error { return dbErr }), health.Every(time.Hour)))
 	must(r.Register("cache", health.CheckFunc(func(context.Context) error { return errDown }), health.Every(time.Hour), health.NonCritical()))
 	must(r.Register("proc", pass, health.For(health.Liveness), health.Every(time.Hour)))
-	start(t, r)
 	waitFor(t, r, "first runs", func(s *health.Snapshot) bool {
 		for _, res := range s.Results() {
 			if res.Pending {
@@ -238,10 +237,7 @@ func FuzzHandlerQuery(f *testing.F) {
 	for _, s := range []string{"", "verbose", "exclude=db", "exclude=db,,x&exclude=&verbose=1", "%zz", "exclude=%2F", "exclude=a\nb,a\nb,\xff\xfe"} {
 		f.Add(s, "application/json")
 	}
-	r := health.New()
-	if err := r.Register("db", pass); err != nil {
-		f.Fatal(err)
-	}
+	r := setup(f, health.WithCheck("db", pass))
 	h := r.Handler(health.Readiness)
 	f.Fuzz(func(t *testing.T, query, accept string) {
 		req := httptest.NewRequest("GET", "/readyz", nil)
@@ -267,14 +263,13 @@ func FuzzHandlerQuery(f *testing.F) {
 }
 
 func TestOutputFieldsRedacted(t *testing.T) {
-	r := health.New(health.WithDetails(func(*http.Request) bool { return true }))
+	r := setup(t, health.WithDetails(func(*http.Request) bool { return true }))
 	login := health.CheckFunc(func(context.Context) error {
 		return errorsx.Unavailable.New("login failed", "user", "bob", "password", errorsx.Secret("hunter2"))
 	})
 	if err := r.Register("auth", login, health.Every(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
 	waitFor(t, r, "first run", func(s *health.Snapshot) bool { return !result(t, s, "auth").Pending })
 	var got jsonBody
 	if err := json.Unmarshal(serve(r.Handler(health.Readiness), "GET", "/readyz?verbose", nil).Body.Bytes(), &got); err != nil {
@@ -348,12 +343,11 @@ func prefixed(names []string) []string {
 
 // A check's error text, however long, is cut in the document.
 func TestLongOutputIsCut(t *testing.T) {
-	r := health.New(health.WithDetails(func(*http.Request) bool { return true }))
+	r := setup(t, health.WithDetails(func(*http.Request) bool { return true }))
 	long := health.CheckFunc(func(context.Context) error { return errors.New(strings.Repeat("é", 100_000)) })
 	if err := r.Register("chatty", long, health.Every(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
 	waitFor(t, r, "first run", func(s *health.Snapshot) bool { return !result(t, s, "chatty").Pending })
 	w := serve(r.Handler(health.Readiness), "GET", "/readyz?verbose", nil)
 	var got jsonBody

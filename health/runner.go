@@ -30,7 +30,6 @@ type check struct {
 // Runs happen on this goroutine, so there is never more than one in
 // flight, and a check that ignores its context holds only this goroutine.
 func (r *Registry) loop(ctx context.Context, c *check) {
-	defer r.wg.Done()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
