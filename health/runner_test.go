@@ -290,37 +290,55 @@ func TestSlowCheckDoesNotBlockProbes(t *testing.T) {
 }
 
 // Each change of status is one log line with the check, the statuses and
-// the reason; runs that do not change the status log nothing.
+// the reason; runs that do not change the status log nothing. A failure is
+// a warning, and its line stays useful where the structured error is
+// dropped: a core that makes Sentry breadcrumbs of warn lines (package
+// reporting's) leaves out the "error" field, so the reason is also a
+// plain string.
 func TestLogPerChange(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
-	r := setup(t, health.WithLogger(zap.New(core)))
 	sw := newSwitchable(nil)
-	if err := r.Register("dep", sw, health.Every(time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
+	r := setup(t, health.WithLogger(zap.New(core)), health.WithCheck("dep", sw, health.Every(time.Millisecond)))
 	waitFor(t, r, "3 runs", func(s *health.Snapshot) bool { return result(t, s, "dep").Runs >= 3 })
-	sw.set(errorsx.Unavailable.New("connection refused", "addr", "db:5432"))
+	sw.set(errorsx.Unavailable.New("connection refused", "addr", "db:5432", "password", errorsx.Secret("hunter2")))
 	waitFor(t, r, "fail", func(s *health.Snapshot) bool { return result(t, s, "dep").Status == health.StatusFail })
 	runs := result(t, r.Snapshot(), "dep").Runs
 	waitFor(t, r, "3 more runs", func(s *health.Snapshot) bool { return result(t, s, "dep").Runs >= runs+3 })
+	sw.set(nil)
+	waitFor(t, r, "pass", func(s *health.Snapshot) bool { return result(t, s, "dep").Status == health.StatusPass })
 
 	type line struct {
-		Level                zapcore.Level
-		Msg, Check, From, To string
-		Error                string
+		Level      zapcore.Level
+		Msg        string
+		Breadcrumb map[string]any // the fields but "error", as a breadcrumb's data
+		Error      string         // the structured error's message
 	}
 	var got []line
 	for _, e := range logs.All() {
 		m := e.ContextMap()
-		l := line{Level: e.Level, Msg: e.Message, Check: m["check"].(string), From: m["from"].(string), To: m["to"].(string)}
+		l := line{Level: e.Level, Msg: e.Message, Breadcrumb: map[string]any{}}
+		for k, v := range m {
+			if k != "error" && k != "duration" {
+				l.Breadcrumb[k] = v
+			}
+		}
 		if ev, ok := m["error"].(map[string]any); ok {
 			l.Error = ev["message"].(string)
 		}
 		got = append(got, l)
 	}
+	fields := func(from, to string, extra ...any) map[string]any {
+		m := map[string]any{"check": "dep", "from": from, "to": to, "probes": "readiness", "critical": true}
+		for i := 0; i < len(extra); i += 2 {
+			m[extra[i].(string)] = extra[i+1]
+		}
+		return m
+	}
 	want := []line{
-		{zapcore.InfoLevel, "health check status changed", "dep", "unknown", "pass", ""},
-		{zapcore.WarnLevel, "health check status changed", "dep", "pass", "fail", "connection refused"},
+		{zapcore.InfoLevel, "health check status changed", fields("pending", "pass"), ""},
+		{zapcore.WarnLevel, "health check status changed", fields("pass", "fail",
+			"reason", "connection refused (addr=db:5432, password=[REDACTED])"), "connection refused"},
+		{zapcore.InfoLevel, "health check status changed", fields("fail", "pass"), ""},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("log lines mismatch (-want +got):\n%s", diff)
