@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -351,5 +352,47 @@ func TestShutdown(t *testing.T) {
 	case <-final.Next():
 		t.Error("a snapshot was published after Shutdown")
 	default:
+	}
+}
+
+// Register, probes and Shutdown from many goroutines at once: every
+// Register either succeeds, and its check is in the last snapshot, or
+// fails with failed_precondition because Shutdown came first; no check
+// goroutine outlives Shutdown (goleak, in TestMain, checks).
+func TestRegisterDuringShutdown(t *testing.T) {
+	r, err := health.Setup(context.Background(), health.WithListener(func(health.Change) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := r.Handler(health.Readiness)
+	const n = 32
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = r.Register("c"+strconv.Itoa(i), pass, health.Every(time.Millisecond))
+			serve(h, "GET", "/readyz", nil)
+		})
+		if i == n/2 {
+			wg.Go(func() {
+				if err := r.Shutdown(context.Background()); err != nil {
+					t.Errorf("Shutdown: %v", err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	final := r.Snapshot()
+	if !final.Stopped() {
+		t.Fatal("not stopped")
+	}
+	for i, err := range errs {
+		_, registered := final.Result("c" + strconv.Itoa(i))
+		switch {
+		case err == nil && !registered:
+			t.Errorf("c%d: Register succeeded, but the check is not in the last snapshot", i)
+		case err != nil && (registered || errorsx.CodeOf(err) != errorsx.FailedPrecondition):
+			t.Errorf("c%d: Register: %v (registered %v), want failed_precondition and no check", i, err, registered)
+		}
 	}
 }
