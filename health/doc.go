@@ -28,8 +28,11 @@
 // logs nothing, WithDetails(nil) shows details to nobody,
 // WithListener(nil) adds no listener. Where "none" differs from the
 // default it has an option of its own ([WithoutDrainDelay]), so that a
-// value a configuration leaves unset never turns a safeguard off. The
-// HTTP middleware, [Registry.HAProxyCheck], has the shape
+// value a configuration leaves unset never turns a safeguard off. One zero
+// is not the default, on purpose: WithService(health.Service{}) shows no
+// service fields, because a [Service] is shown field by field as given and
+// hiding them must stay expressible; its zero errs on the side of showing
+// less. The HTTP middleware, [Registry.HAProxyCheck], has the shape
 // func(http.Handler) http.Handler.
 //
 // # Checks run in the background; probes read a snapshot
