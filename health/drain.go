@@ -45,3 +45,9 @@ func (r *Registry) Drain(ctx context.Context, srv *http.Server) error {
 	errs = append(errs, r.Shutdown(ctx))
 	return errors.Join(errs...)
 }
+
+// DrainDelay returns the drain delay the registry was set up with
+// ([WithDrainDelay], [WithoutDrainDelay]), for a caller that runs the
+// drain's steps itself: [Registry.MarkDraining], wait, shut the server
+// down, [Registry.Shutdown].
+func (r *Registry) DrainDelay() time.Duration { return r.opts.drainDelay }

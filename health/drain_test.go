@@ -177,3 +177,24 @@ func TestDrainDelay(t *testing.T) {
 		})
 	})
 }
+
+func TestDrainDelayAccessor(t *testing.T) {
+	for _, tc := range []struct {
+		opt  health.Option
+		want time.Duration
+	}{
+		{nil, health.DefaultDrainDelay},
+		{health.WithDrainDelay(0), health.DefaultDrainDelay},
+		{health.WithDrainDelay(3 * time.Second), 3 * time.Second},
+		{health.WithoutDrainDelay(), 0},
+	} {
+		reg, err := health.Setup(context.Background(), tc.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := reg.DrainDelay(); got != tc.want {
+			t.Errorf("DrainDelay() = %v, want %v", got, tc.want)
+		}
+		_ = reg.Shutdown(context.Background())
+	}
+}
