@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -127,6 +128,7 @@ func (e *env) send(args []string) error {
 			left++
 		}
 	}
+	slices.Sort(rejected)
 	fmt.Fprintf(e.stdout, "sent %d, left %d, rejected %d\n", sent, left, len(rejected))
 	for _, r := range rejected {
 		fmt.Fprintf(e.stdout, "  rejected by Sentry (kept in rejected/): %s\n", r)
@@ -141,7 +143,7 @@ func (e *env) send(args []string) error {
 	}
 	mu.Unlock()
 	if stats.DeliveryFailures > 0 {
-		why += fmt.Sprintf("; %s failed and will be retried", plural(int(stats.DeliveryFailures), "attempt"))
+		why += fmt.Sprintf("; %s failed", plural(int(stats.DeliveryFailures), "attempt"))
 	}
 	if shutErr != nil {
 		why += "; " + shutErr.Error()
