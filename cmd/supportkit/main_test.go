@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -286,5 +285,3 @@ func TestHelp(t *testing.T) {
 		t.Errorf("ls -h: exit %d, stderr:\n%s", code, stderr)
 	}
 }
-
-var _ = io.Discard
