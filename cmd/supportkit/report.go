@@ -80,7 +80,10 @@ func writeReport(out io.Writer, sel []*record, w window, top int) {
 		case crashes > 1:
 			p("; the process crashed %d times", crashes)
 		}
-		p(". The most frequent: %s (%s).\n\n", mdCode(mostFrequent(groups).title()), plural(len(mostFrequent(groups).records), "event"))
+		if g := mostFrequent(groups); len(g.records) > 1 {
+			p(". The most frequent: %s (%s)", mdCode(g.title()), plural(len(g.records), "event"))
+		}
+		p(".\n\n")
 	}
 
 	p("## Timeline (UTC)\n\n")
