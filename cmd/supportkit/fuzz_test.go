@@ -49,7 +49,7 @@ func FuzzEnvelope(f *testing.F) {
 		if buf.Len() == 0 {
 			t.Error("show wrote nothing")
 		}
-		writeReport(io.Discard, []*record{r}, window{}, 5)
+		writeReport(io.Discard, []*record{r}, nil, window{}, 5)
 		se := showEvent{Event: json.RawMessage(r.raw), Attachments: r.attachments}
 		if !json.Valid(se.Event) {
 			se.Event = json.RawMessage("null")

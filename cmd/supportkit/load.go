@@ -3,9 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,8 +43,82 @@ type skipped struct {
 // store is what was read from one outbox directory.
 type store struct {
 	dir     string
-	records []*record // oldest first
-	skipped []skipped // foreign and corrupt files
+	records []*record  // oldest first
+	skipped []skipped  // foreign and corrupt files
+	crashes []rawCrash // raw crash output not reported yet, oldest first
+}
+
+// rawCrash is the output of a crash that the crash monitor kept in
+// crashes/ and has not reported yet (the monitor died too, or has not
+// restarted since): package crash names these files
+// <unix nanoseconds>-<pid>-<event id>.crash and reports them at its next
+// start. An empty file is a running application's, and is not one.
+type rawCrash struct {
+	Path      string    `json:"path"` // relative to the outbox
+	Time      time.Time `json:"time"`
+	EventID   string    `json:"event_id"` // the ID it will be reported under
+	FirstLine string    `json:"first_line"`
+	Size      int64     `json:"size"`
+}
+
+// rawCrashPeek bounds what is read of a raw crash file.
+const rawCrashPeek = 4 << 10
+
+// loadCrashes finds the raw crash files of dir that no event reports.
+func (s *store) loadCrashes() {
+	reported := map[string]bool{}
+	for _, r := range s.records {
+		reported[r.ev.EventID] = true
+	}
+	des, err := os.ReadDir(filepath.Join(s.dir, "crashes"))
+	if err != nil {
+		return
+	}
+	for _, de := range des {
+		base, ok := strings.CutSuffix(de.Name(), ".crash")
+		parts := strings.Split(base, "-")
+		if !ok || !de.Type().IsRegular() || len(parts) != 3 {
+			continue
+		}
+		ns, err := strconv.ParseInt(parts[0], 10, 64)
+		id := normalizeID(parts[2])
+		if err != nil || reported[id] {
+			continue
+		}
+		info, err := de.Info()
+		if err != nil || info.Size() == 0 {
+			continue
+		}
+		c := rawCrash{Path: filepath.Join("crashes", de.Name()), Time: time.Unix(0, ns).UTC(), EventID: id, Size: info.Size()}
+		if f, err := os.Open(filepath.Join(s.dir, c.Path)); err == nil {
+			buf := make([]byte, rawCrashPeek)
+			n, _ := io.ReadFull(f, buf)
+			f.Close()
+			for line := range strings.Lines(string(buf[:n])) {
+				if line = strings.TrimSpace(line); line != "" {
+					c.FirstLine = line
+					break
+				}
+			}
+		}
+		s.crashes = append(s.crashes, c)
+	}
+	slices.SortFunc(s.crashes, func(a, b rawCrash) int { return a.Time.Compare(b.Time) })
+}
+
+// selectedCrashes returns the raw crashes in w's time window; none when w
+// selects a route or a release, which a raw crash does not say.
+func (s *store) selectedCrashes(w window) []rawCrash {
+	var out []rawCrash
+	if w.route != "" || w.release != "" {
+		return nil
+	}
+	for _, c := range s.crashes {
+		if (w.since.IsZero() || !c.Time.Before(w.since)) && (w.until.IsZero() || !c.Time.After(w.until)) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // load reads every envelope of dir. It changes nothing in dir.
@@ -81,6 +158,7 @@ func load(dir string) (*store, error) {
 		return strings.Compare(a.ev.EventID, b.ev.EventID)
 	})
 	slices.SortFunc(s.skipped, func(a, b skipped) int { return strings.Compare(a.Path, b.Path) })
+	s.loadCrashes()
 	return s, nil
 }
 

@@ -28,6 +28,8 @@ type lsOutput struct {
 	Events  int       `json:"events"`
 	Groups  []lsGroup `json:"groups"`
 	Skipped []skipped `json:"skipped"`
+	// UnreportedCrashes are raw crash outputs no event reports yet.
+	UnreportedCrashes []rawCrash `json:"unreported_crashes"`
 }
 
 func (e *env) ls(args []string) error {
@@ -56,7 +58,11 @@ func (e *env) ls(args []string) error {
 	}
 	sel := s.selected(w)
 	groups := groupRecords(sel)
-	out := lsOutput{Events: len(sel), Groups: []lsGroup{}, Skipped: s.skipped}
+	crashes := s.selectedCrashes(w)
+	out := lsOutput{Events: len(sel), Groups: []lsGroup{}, Skipped: s.skipped, UnreportedCrashes: crashes}
+	if out.UnreportedCrashes == nil {
+		out.UnreportedCrashes = []rawCrash{}
+	}
 	if out.Skipped == nil {
 		out.Skipped = []skipped{}
 	}
@@ -78,6 +84,12 @@ func (e *env) ls(args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
+	defer func() {
+		for _, c := range crashes {
+			fmt.Fprintf(e.stdout, "crash at %s not reported yet: %s (%s; the crash monitor reports it as event %s at its next start)\n",
+				timeText(c.Time), c.FirstLine, c.Path, c.EventID)
+		}
+	}()
 	if len(groups) == 0 {
 		fmt.Fprintf(e.stdout, "no events in %s%s\n", s.dir, w.describe())
 		return nil

@@ -37,12 +37,12 @@ func (e *env) report(args []string) error {
 	if err != nil {
 		return err
 	}
-	writeReport(e.stdout, s.selected(w), w, *top)
+	writeReport(e.stdout, s.selected(w), s.selectedCrashes(w), w, *top)
 	return nil
 }
 
 // writeReport writes the Markdown draft. It depends only on its inputs.
-func writeReport(out io.Writer, sel []*record, w window, top int) {
+func writeReport(out io.Writer, sel []*record, raw []rawCrash, w window, top int) {
 	p := func(format string, args ...any) { fmt.Fprintf(out, format, args...) }
 	groups := groupRecords(sel)
 
@@ -51,12 +51,16 @@ func writeReport(out io.Writer, sel []*record, w window, top int) {
 
 	p("## Summary\n\n")
 	if len(sel) == 0 {
-		p("No events were recorded%s.\n\n", w.describe())
+		p("No events were recorded%s", w.describe())
+		if len(raw) > 0 {
+			p("; the process crashed %s (not reported yet, see the timeline)", times(len(raw)))
+		}
+		p(".\n\n")
 	} else {
 		levels := countBy(sel, func(r *record) string { return levelName(r.ev.Level) })
 		routes := countBy(sel, func(r *record) string { return r.ev.route() })
 		delete(routes, "")
-		crashes := 0
+		crashes := len(raw)
 		for _, r := range sel {
 			if r.ev.isCrash() {
 				crashes++
@@ -74,11 +78,8 @@ func writeReport(out io.Writer, sel []*record, w window, top int) {
 				p(" (and events without a release)")
 			}
 		}
-		switch {
-		case crashes == 1:
-			p("; the process crashed once")
-		case crashes > 1:
-			p("; the process crashed %d times", crashes)
+		if crashes > 0 {
+			p("; the process crashed %s", times(crashes))
 		}
 		if g := mostFrequent(groups); len(g.records) > 1 {
 			p(". The most frequent: %s (%s)", mdCode(g.title()), plural(len(g.records), "event"))
@@ -87,7 +88,7 @@ func writeReport(out io.Writer, sel []*record, w window, top int) {
 	}
 
 	p("## Timeline (UTC)\n\n")
-	if len(sel) > 0 {
+	if len(sel) > 0 || len(raw) > 0 {
 		type line struct {
 			t    time.Time
 			text string
@@ -109,6 +110,9 @@ func writeReport(out io.Writer, sel []*record, w window, top int) {
 			case r.ev.isHealth():
 				lines = append(lines, line{r.ev.time, fmt.Sprintf("health: %s (event `%s`)", mdCode(clip(r.ev.title(), 80)), r.ev.EventID)})
 			}
+		}
+		for _, c := range raw {
+			lines = append(lines, line{c.Time, fmt.Sprintf("**the process crashed**: %s (not reported yet: raw output in `%s`, reported as event `%s` when the crash monitor next starts)", mdCode(clip(c.FirstLine, 80)), c.Path, c.EventID)})
 		}
 		slices.SortStableFunc(lines, func(a, b line) int {
 			if c := a.t.Compare(b.t); c != 0 {
@@ -262,6 +266,13 @@ func mostFrequent(groups []*group) *group {
 		}
 	}
 	return best
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
 }
 
 func pluralWord(n int, what string) string {

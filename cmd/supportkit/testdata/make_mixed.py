@@ -102,6 +102,11 @@ raw("%020d-%s-local.envelope" % (ts("2026-11-30T06:50:00Z"), "b" * 32), b"this i
 raw("%020d-%s-local.envelope" % (ts("2026-11-30T06:51:00Z"), "c" * 32), b'{"event_id":"' + b"c" * 32 + b'"}\n{"type":"event","length":500}\n{"truncated":\n')
 raw("%020d-%s-local.envelope" % (ts("2026-11-30T06:52:00Z"), "d" * 32), b'{"event_id":"' + b"d" * 32 + b'"}\n{"type":"session"}\n{"sid":"x"}\n')
 raw("%020d-%s-local.envelope" % (ts("2026-11-30T06:53:00Z"), "e" * 32), b'{"event_id":"' + b"e" * 32 + b'"}\n{"type":"event"}\n[1,2]\n')
-# Ignored, not counted: the crash monitor's raw crash files and the outbox's own hidden files.
-raw("crashes/123-4567.crash", b"panic: raw crash output\n")
+# A raw crash file the crash monitor has not reported yet (it died too),
+# one of a live application (empty), and one already reported.
+raw("crashes/%020d-4567-%s.crash" % (ts("2026-11-30T06:45:00Z"), "f" * 32),
+    b"fatal error: concurrent map writes\n\ngoroutine 9 [running]:\nmain.(*cache).put(...)\n\t/src/shop/cache.go:40 +0x2a\n")
+raw("crashes/%020d-4568-%s.crash" % (ts("2026-11-30T06:46:00Z"), "0" * 32), b"")
+raw("crashes/%020d-4569-%s.crash" % (ts("2026-11-30T06:10:00.5Z"), "a" * 31 + "1"), b"panic: already reported\n")
+# Ignored, not counted: the outbox's own hidden files.
 raw(".tmp-123", b"half written")
