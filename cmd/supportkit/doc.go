@@ -9,7 +9,9 @@
 //	supportkit send   [-outbox DIR | -service NAME] -dsn DSN [-timeout D]
 //
 // ls lists the events grouped as Sentry groups them, one line per group:
-// count, first and last seen, level, title, routes, releases.
+// count, first and last seen, level, title, routes, releases; then the
+// crashes whose raw output the crash monitor kept in crashes/ but has not
+// reported yet.
 //
 // show prints one event as a person reads it: title, time, release,
 // environment, the exception chain with the application's frames marked,
@@ -31,14 +33,16 @@
 // that project, each claimed before it is sent and kept when Sentry does
 // not accept it. It waits until they are gone or -timeout passes, then
 // says what was sent, what is left and why. Envelopes captured without a
-// DSN (local) name no project and are never sent.
+// DSN (local) name no project and are never sent. The DSN holds the
+// project's key: give it in SENTRY_DSN rather than -dsn to keep it out of
+// the process list; the command never prints it.
 //
 // # The outbox
 //
-// -outbox DIR names the directory; else SUPPORTKIT_OUTBOX; else -service
-// NAME names a service whose default outbox is read
-// (os.UserCacheDir()/supportkit/outbox/NAME, NAME being the service's
-// executable name). ls, show and report only read: they work on a
+// -outbox DIR names the directory, or -service NAME the default outbox
+// of a service (os.UserCacheDir()/supportkit/outbox/NAME, NAME being the
+// service's executable name); without either, SUPPORTKIT_OUTBOX, as the
+// example service reads it. ls, show and report only read: they work on a
 // directory they may not write, never claim, move or create a file, and
 // may run beside the live service. Files that are not envelopes, and
 // envelopes that do not parse, are skipped, counted and named on stderr.

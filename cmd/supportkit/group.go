@@ -88,7 +88,7 @@ func innermostInApp(ex *exception) (frame, bool) {
 }
 
 var (
-	hexID  = regexp.MustCompile(`\b[0-9a-fA-F]{8,}\b|\b[0-9a-fA-F]{8}-[0-9a-fA-F-]{27,}\b`)
+	hexID  = regexp.MustCompile(`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-fA-F]{8,}\b`)
 	digits = regexp.MustCompile(`\d+`)
 )
 

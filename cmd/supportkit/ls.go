@@ -103,7 +103,7 @@ func (e *env) ls(args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%d events in %d groups; supportkit show EVENT_ID for one\n", len(sel), len(groups))
+	fmt.Fprintf(e.stdout, "%s in %s; supportkit show EVENT_ID for one\n", plural(len(sel), "event"), plural(len(groups), "group"))
 	return nil
 }
 

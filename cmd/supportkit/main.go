@@ -94,7 +94,7 @@ func (e *env) flags(name, synopsis string) (*flag.FlagSet, *common) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	c := &common{}
-	fs.StringVar(&c.outbox, "outbox", "", "the outbox `dir`ectory (default: $SUPPORTKIT_OUTBOX, else the default outbox of -service)")
+	fs.StringVar(&c.outbox, "outbox", "", "the outbox `dir`ectory (default: the default outbox of -service, else $SUPPORTKIT_OUTBOX)")
 	fs.StringVar(&c.service, "service", "", "the service `name` (its executable's name) whose default outbox to read")
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "usage: supportkit %s %s\n\nflags:\n", name, synopsis)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getsentry/sentry-go"
 	"github.com/google/go-cmp/cmp"
@@ -188,4 +189,27 @@ func TestSendRejected(t *testing.T) {
 	if diff := cmp.Diff(others, pendingFiles(t, dir)); diff != "" {
 		t.Errorf("outbox after send mismatch (-want +got):\n%s", diff)
 	}
+}
+
+// TestSendHang: a Sentry that takes the request and never answers does
+// not hold send past -timeout and the shutdown's bound; the envelopes stay.
+func TestSendHang(t *testing.T) {
+	srv := reportingtest.NewServer()
+	defer srv.Close()
+	srv.Set(reportingtest.Hang())
+	dir, _ := sendFixture(t, srv)
+	before := pendingFiles(t, dir)
+	start := time.Now()
+	stdout, stderr, code := runCmd(t, "send", "-outbox", dir, "-dsn", srv.DSN("1"), "-timeout", "1s")
+	t.Logf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("send took %v with a hung Sentry; want about -timeout plus the shutdown's 5s at most", took)
+	}
+	if code != exitFailure || !strings.Contains(stdout, "sent 0, left 2") {
+		t.Errorf("exit %d; want 1 with 2 left", code)
+	}
+	if diff := cmp.Diff(before, pendingFiles(t, dir)); diff != "" {
+		t.Errorf("envelopes were lost or changed (-before +after):\n%s", diff)
+	}
+	srv.Set(reportingtest.Up()) // release the held request before goleak looks
 }
