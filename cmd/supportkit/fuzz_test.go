@@ -45,9 +45,12 @@ func FuzzEnvelope(f *testing.F) {
 			t.Errorf("empty group key by %s", rule)
 		}
 		var buf bytes.Buffer
-		writeEvent(&buf, r, "g", "")
+		writeEvent(terminalSafe{&buf}, r, "g", "")
 		if buf.Len() == 0 {
 			t.Error("show wrote nothing")
+		}
+		if bytes.IndexByte(buf.Bytes(), 0x1b) >= 0 {
+			t.Errorf("an escape character reaches the terminal: %q", buf.Bytes())
 		}
 		writeReport(io.Discard, []*record{r}, nil, window{}, 5)
 		se := showEvent{Event: json.RawMessage(r.raw), Attachments: r.attachments}

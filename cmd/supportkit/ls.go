@@ -80,7 +80,7 @@ func (e *env) ls(args []string) error {
 		out.Groups = append(out.Groups, l)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(e.json)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}

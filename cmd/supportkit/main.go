@@ -41,13 +41,14 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // env is what a subcommand runs with.
 type env struct {
 	ctx    context.Context
-	stdout io.Writer
+	stdout io.Writer // text for a person: see terminalSafe
 	stderr io.Writer
+	json   io.Writer // stdout, for -json output, which encoding/json escapes
 }
 
 // run runs the command line args and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &env{ctx: ctx, stdout: stdout, stderr: stderr}
+	e := &env{ctx: ctx, stdout: terminalSafe{stdout}, stderr: terminalSafe{stderr}, json: stdout}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage

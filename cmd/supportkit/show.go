@@ -88,7 +88,7 @@ func (e *env) show(args []string) error {
 			}
 			out.Events = append(out.Events, se)
 		}
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(e.json)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
