@@ -126,7 +126,13 @@ func golden(t *testing.T, name, got string) {
 // The demo outbox holds what `go run ./examples/service -demo` wrote (an
 // internal error, a handler panic, a goroutine panic, a crash reported by
 // the crash monitor); the mixed one is hand-written (testdata/make_mixed.py):
-// attachments, log events, a rejected event, foreign and corrupt files.
+// attachments, log events, a rejected event, a crash not yet reported,
+// foreign and corrupt files. To make the demo outbox again (the IDs below
+// and the README's walkthrough change with it):
+//
+//	rm -rf /tmp/ob && SUPPORTKIT_OUTBOX=/tmp/ob go run ./examples/service -demo
+//	rm cmd/supportkit/testdata/outbox/* && cp /tmp/ob/*.envelope cmd/supportkit/testdata/outbox/
+//	go test ./cmd/supportkit -run TestGolden -update
 const (
 	demoFailEvent  = "d3944cbc9df64d1baad8211a296456f8"     // GET /fail: its reference ID too
 	demoPanicRef   = "04653eed-0eed-4758-9ed4-9772812c4785" // GET /panic's reference ID, as a UUID

@@ -14,6 +14,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// reachableByOthers tells whether every directory from / to dir lets
+// other users through.
+func reachableByOthers(dir string) bool {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		info, err := os.Stat(d)
+		if err != nil || info.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
+}
+
 // buildCommand builds the command into dir.
 func buildCommand(t *testing.T, dir string) string {
 	t.Helper()
@@ -34,7 +48,11 @@ func buildCommand(t *testing.T, dir string) string {
 // rejected/ appears. An outbox the user may not read at all is a clear
 // error.
 func TestReadOnly(t *testing.T) {
-	root, err := os.MkdirTemp("", "supportkit-readonly-")
+	base := os.TempDir()
+	if os.Geteuid() == 0 && !reachableByOthers(base) {
+		base = "/tmp" // nobody must reach the copies: a TMPDIR under /root would hide them
+	}
+	root, err := os.MkdirTemp(base, "supportkit-readonly-")
 	if err != nil {
 		t.Fatal(err)
 	}
