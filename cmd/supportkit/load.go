@@ -138,7 +138,14 @@ func load(dir string) (*store, error) {
 	for _, o := range l.Other {
 		s.skipped = append(s.skipped, skipped{o, "not an envelope"})
 	}
+	seen := map[string]bool{}
 	for _, f := range l.Envelopes {
+		// A live sender renames files between pending and its claim
+		// while the directory is read: one file may be listed twice.
+		if seen[f.Name] {
+			continue
+		}
+		seen[f.Name] = true
 		rel, err := filepath.Rel(dir, f.Path)
 		if err != nil {
 			rel = f.Name
