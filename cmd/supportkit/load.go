@@ -229,6 +229,7 @@ func recordOf(env *outbox.Envelope, f outbox.Found) (*record, string) {
 type window struct {
 	since, until time.Time // zero: unbounded
 	minLevel     int       // levelRank; 0: every level
+	levelName    string    // as asked
 	route        string
 	release      string
 }

@@ -124,7 +124,7 @@ func (w window) describe() string {
 		parts = append(parts, "until "+timeText(w.until))
 	}
 	if w.minLevel > 0 {
-		parts = append(parts, "at the level asked or above")
+		parts = append(parts, "of level "+w.levelName+" or above")
 	}
 	if w.route != "" {
 		parts = append(parts, "on route "+w.route)

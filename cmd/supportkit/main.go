@@ -194,7 +194,7 @@ func (w *windowFlags) window(now time.Time) (window, error) {
 	if w.level != "" {
 		switch l := strings.ToLower(w.level); l {
 		case "debug", "info", "warning", "warn", "error", "fatal":
-			out.minLevel = levelRank(l)
+			out.minLevel, out.levelName = levelRank(l), l
 		default:
 			return out, usagef("-level %q is not a level (want debug, info, warning, error or fatal)", w.level)
 		}
