@@ -34,10 +34,10 @@ func ordersMux() *http.ServeMux {
 //   - bare: the mux alone;
 //   - otelhttp: otelhttp.NewHandler(mux, "server"), the SDK installed
 //     globally with a no-op exporter;
-//   - supportkit: tracing.Middleware() with the same SDK, as set up by
+//   - supportkit: the Provider's Middleware with the same SDK, as set up by
 //     tracing.Setup (route naming, http.route, panic marking, health filter);
-//   - supportkit-disabled: tracing.Middleware() after tracing.Setup with
-//     OTEL_SDK_DISABLED=true.
+//   - supportkit-disabled: the Provider's Middleware after tracing.Setup
+//     with OTEL_SDK_DISABLED=true.
 //
 // Targets: supportkit ≤ 1.05× otelhttp, supportkit-disabled ≤ 1.1× bare.
 func BenchmarkMiddleware(b *testing.B) {
@@ -68,22 +68,22 @@ func BenchmarkMiddleware(b *testing.B) {
 	// The no-op exporter sits behind a synchronous processor: a batch
 	// processor's goroutine competes for the CPU with the benchmark loop
 	// and makes the figures swing by tens of percent on a small machine.
-	shutdown, err := tracing.Setup(context.Background(),
+	tp, err := tracing.Setup(context.Background(),
 		tracing.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(discardExporter{})))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Run("otelhttp", serve(otelhttp.NewHandler(mux, "server")))
-	b.Run("supportkit", serve(tracing.Middleware()(mux)))
-	if err := shutdown(context.Background()); err != nil {
+	b.Run("supportkit", serve(tp.Middleware()(mux)))
+	if err := tp.Shutdown(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 
 	b.Setenv("OTEL_SDK_DISABLED", "true")
-	shutdown, err = tracing.Setup(context.Background())
+	tp, err = tracing.Setup(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer shutdown(context.Background())
-	b.Run("supportkit-disabled", serve(tracing.Middleware()(mux)))
+	defer tp.Shutdown(context.Background())
+	b.Run("supportkit-disabled", serve(tp.Middleware()(mux)))
 }

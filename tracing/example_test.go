@@ -26,7 +26,7 @@ func ExampleSetup() {
 	}()
 
 	ctx := context.Background()
-	shutdown, err := tracing.Setup(ctx,
+	tp, err := tracing.Setup(ctx,
 		tracing.WithServiceName("checkout"), // OTEL_SERVICE_NAME wins
 		tracing.WithExporter("none"),        // OTEL_TRACES_EXPORTER wins
 		tracing.WithLogger(zap.NewNop()))    // logs the effective configuration
@@ -35,13 +35,13 @@ func ExampleSetup() {
 		return
 	}
 	defer func() {
-		if err := shutdown(ctx); err != nil {
+		if err := tp.Shutdown(ctx); err != nil {
 			fmt.Println("tracing shutdown:", err)
 		}
 	}()
 
 	// Nothing is exported, but spans still have IDs for the logs.
-	_, span := otel.Tracer("example").Start(ctx, "work")
+	_, span := tp.TracerProvider().Tracer("example").Start(ctx, "work")
 	defer span.End()
 	fmt.Println("trace ID valid:", span.SpanContext().IsValid())
 	// Output: trace ID valid: true
