@@ -3,8 +3,10 @@ package tracing_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 
 	"go.opentelemetry.io/otel"
@@ -125,4 +127,28 @@ func ExampleTransport() {
 	client := &http.Client{Transport: tracing.Transport(nil)}
 	_ = client // client.Do(req.WithContext(r.Context())) from a handler
 	// Output:
+}
+
+// Every log/slog record logged with a request's context carries its trace
+// ID, at the top level even inside a group.
+func ExampleSlogHandler() {
+	tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	ctx := trace.ContextWithSpanContext(context.Background(),
+		trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}))
+
+	noTime := &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) == 0 && a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}
+	log := slog.New(tracing.SlogHandler(slog.NewJSONHandler(os.Stdout, noTime)))
+	log.InfoContext(ctx, "order loaded", "order_id", "o-1")
+	log.WithGroup("request").InfoContext(ctx, "order loaded", "method", "GET")
+	log.Info("no request, no trace")
+	// Output:
+	// {"level":"INFO","msg":"order loaded","order_id":"o-1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01"}
+	// {"level":"INFO","msg":"order loaded","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01","request":{"method":"GET"}}
+	// {"level":"INFO","msg":"no request, no trace"}
 }
