@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/supportkit/supportkit/tracing"
 )
@@ -86,4 +89,51 @@ func BenchmarkMiddleware(b *testing.B) {
 	}
 	defer tp.Shutdown(context.Background())
 	b.Run("supportkit-disabled", serve(tp.Middleware()(mux)))
+}
+
+// BenchmarkSlogHandler logs one record with one attribute through
+// slog.NewJSONHandler writing to io.Discard:
+//
+//   - json: the JSON handler alone, context without a span;
+//   - supportkit: tracing.SlogHandler around it, context without a span;
+//   - json-by-hand: the JSON handler alone, context with a span, the
+//     trace_id, span_id and trace_flags attributes written by hand in the
+//     call, as an application without the handler does;
+//   - supportkit-span: tracing.SlogHandler, context with the same span.
+//
+// Targets: supportkit-span ≤ 1.1× json-by-hand; supportkit 0 allocs more
+// than json. (otel-contrib's otelslog bridge is not here: it turns records
+// into OpenTelemetry log records for a LoggerProvider, not into JSON lines,
+// so it does a different job.)
+func BenchmarkSlogHandler(b *testing.B) {
+	tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	withSpan := trace.ContextWithSpanContext(context.Background(),
+		trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}))
+	plain := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	wrapped := slog.New(tracing.SlogHandler(slog.NewJSONHandler(io.Discard, nil)))
+	run := func(f func()) func(*testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				f()
+			}
+		}
+	}
+	b.Run("json", run(func() {
+		plain.LogAttrs(context.Background(), slog.LevelInfo, "order loaded", slog.String("order_id", "o-1"))
+	}))
+	b.Run("supportkit", run(func() {
+		wrapped.LogAttrs(context.Background(), slog.LevelInfo, "order loaded", slog.String("order_id", "o-1"))
+	}))
+	b.Run("json-by-hand", run(func() {
+		sc := trace.SpanContextFromContext(withSpan)
+		plain.LogAttrs(withSpan, slog.LevelInfo, "order loaded", slog.String("order_id", "o-1"),
+			slog.String("trace_id", sc.TraceID().String()),
+			slog.String("span_id", sc.SpanID().String()),
+			slog.String("trace_flags", sc.TraceFlags().String()))
+	}))
+	b.Run("supportkit-span", run(func() {
+		wrapped.LogAttrs(withSpan, slog.LevelInfo, "order loaded", slog.String("order_id", "o-1"))
+	}))
 }
