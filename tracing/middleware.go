@@ -189,7 +189,7 @@ func markPanic(span trace.Span, v any) {
 	}
 	typ := fmt.Sprintf("%T", v)
 	msg := fmt.Sprint(v)
-	if err, ok := v.(error); ok {
+	if err, ok := v.(error); ok && !typedNil(err) {
 		typ = exceptionType(err)
 	}
 	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -160,6 +161,7 @@ func TestMiddlewareMarksPanics(t *testing.T) {
 		{"string", "index out of range", "string", "panic: index out of range"},
 		{"plain error", errors.New("boom"), "*errors.errorString", "panic: boom"},
 		{"errorsx error", errorsx.Internal.New("invariant broken"), "internal", "panic: invariant broken"},
+		{"a nil pointer as the error", (*fs.PathError)(nil), "*fs.PathError", "panic: <nil>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

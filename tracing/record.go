@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -54,12 +55,20 @@ func RecordSpanError(span trace.Span, err error, attrs ...attribute.KeyValue) {
 	if err == nil || !span.IsRecording() {
 		return
 	}
-	typ := exceptionType(err)
-	msg := err.Error()
-	fields := errorsx.FieldsOf(err)
+	var typ, msg, st string
+	var fields []errorsx.Field
+	if typedNil(err) {
+		// Its Error and Unwrap methods would dereference nil: record
+		// what zap prints for it.
+		typ, msg = fmt.Sprintf("%T", err), "<nil>"
+	} else {
+		typ, msg = exceptionType(err), err.Error()
+		st = stacktrace(errorsx.StackOf(err))
+		fields = errorsx.FieldsOf(err)
+	}
 	out := make([]attribute.KeyValue, 0, 3+len(fields)+len(attrs))
 	out = append(out, semconv.ExceptionType(typ), semconv.ExceptionMessage(msg))
-	if st := stacktrace(errorsx.StackOf(err)); st != "" {
+	if st != "" {
 		out = append(out, semconv.ExceptionStacktrace(st))
 	}
 	own := len(out)
@@ -79,6 +88,17 @@ func RecordSpanError(span trace.Span, err error, attrs ...attribute.KeyValue) {
 	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(out...))
 	span.SetStatus(codes.Error, msg)
 	span.SetAttributes(semconv.ErrorTypeKey.String(typ))
+}
+
+// typedNil reports whether err is a nil pointer (or other nil value) in a
+// non-nil interface.
+func typedNil(err error) bool {
+	v := reflect.ValueOf(err)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }
 
 // exceptionKey reports whether k is one of the attributes RecordSpanError

@@ -31,11 +31,11 @@ type recorded struct {
 	StackTop  string            // the stack's first function
 }
 
-func recordOn(t *testing.T, err error) (recorded, string) {
+func recordOn(t *testing.T, err error, attrs ...attribute.KeyValue) (recorded, string) {
 	t.Helper()
 	tp, exp := newTestProvider(t)
 	ctx, span := tp.Tracer("test").Start(context.Background(), "op")
-	RecordError(ctx, err)
+	RecordError(ctx, err, attrs...)
 	span.End()
 	spans := exp.GetSpans()
 	if len(spans) != 1 {
@@ -298,5 +298,23 @@ func TestRecordErrorDescriptionLeavesNoSecret(t *testing.T) {
 	}
 	if strings.Contains(all, "4111111111111111") {
 		t.Errorf("the secret reached the span:\n%s", all)
+	}
+}
+
+// TestRecordErrorTypedNil: a nil pointer in a non-nil error (a classic Go
+// mistake) is recorded as "<nil>" with its type, as zap prints it, rather
+// than panicking in its Error or Unwrap method. (Wrapped in another error
+// it still panics, in errors.Is as in errorsx.CodeOf: errorsx's to fix.)
+func TestRecordErrorTypedNil(t *testing.T) {
+	var pe *fs.PathError
+	var got recorded
+	got, _ = recordOn(t, error(pe), attribute.String("sentry.event_id", "e"))
+	want := recorded{
+		Status:    sdktrace.Status{Code: codes.Error, Description: "<nil>"},
+		ErrorType: "*fs.PathError",
+		Event:     map[string]string{"exception.type": "*fs.PathError", "exception.message": "<nil>", "sentry.event_id": "e"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bare: recorded mismatch (-want +got):\n%s", diff)
 	}
 }
