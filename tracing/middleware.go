@@ -62,7 +62,10 @@ func WithTextMapPropagator(p propagation.TextMapPropagator) MiddlewareOption {
 func WithRouter(r Router) MiddlewareOption { return func(c *middlewareConfig) { c.router = r } }
 
 // WithOtelHTTPOptions passes further options to otelhttp (a meter
-// provider, a span name formatter, ...).
+// provider, a span name formatter, ...). Give the tracer provider and the
+// propagator with [WithTracerProvider] and [WithTextMapPropagator], not
+// otelhttp's options: otelhttp's would replace the provider the middleware
+// wraps to keep status descriptions and to record a panic once.
 func WithOtelHTTPOptions(opts ...otelhttp.Option) MiddlewareOption {
 	return func(c *middlewareConfig) { c.otelhttp = append(c.otelhttp, opts...) }
 }
