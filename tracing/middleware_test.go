@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -456,3 +457,43 @@ func TestMiddlewareOneExceptionEventPerPanic(t *testing.T) {
 
 //go:noinline
 func panicWith(v any) { panic(v) }
+
+// TestMiddlewareConcurrentRequests drives one middleware from many
+// goroutines with failing, panicking and plain requests: run with -race.
+func TestMiddlewareConcurrentRequests(t *testing.T) {
+	tp, exp := newTestProvider(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		switch r.PathValue("id") {
+		case "panic":
+			panic("boom")
+		case "fail":
+			RecordError(r.Context(), errorsx.Unavailable.New("ledger down"))
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	h := Middleware(WithTracerProvider(tp))(recoverer(mux))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for _, id := range []string{"1", "fail", "panic", "2"} {
+				for range 10 {
+					h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/orders/"+id, nil))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got := map[string]int{}
+	for _, s := range exp.GetSpans() {
+		got[s.Name+" "+s.Status.Code.String()+" "+s.Status.Description]++
+	}
+	want := map[string]int{
+		"GET /orders/{id} Unset ":            160,
+		"GET /orders/{id} Error ledger down": 80,
+		"GET /orders/{id} Error panic: boom": 80,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("spans mismatch (-want +got):\n%s", diff)
+	}
+}
