@@ -3,6 +3,8 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -105,4 +107,22 @@ func int64Points(t *testing.T, rm metricdata.ResourceMetrics, name string) map[s
 		t.Fatalf("%s is a %T, want an int64 gauge or sum", name, m.Data)
 	}
 	return out
+}
+
+func newManualReader() *sdkmetric.ManualReader { return sdkmetric.NewManualReader() }
+
+// scrape GETs h as a scraper would; accept "" asks for the classic text
+// format.
+func scrape(t *testing.T, h http.Handler, accept string) string {
+	t.Helper()
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %s", w.Code, w.Body)
+	}
+	return w.Body.String()
 }
