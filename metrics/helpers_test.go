@@ -15,7 +15,7 @@ import (
 )
 
 // clearEnv unsets every variable Setup reads, for the test's duration.
-func clearEnv(t *testing.T) {
+func clearEnv(t testing.TB) {
 	t.Helper()
 	for _, v := range []string{envDisabled, envExporter, envInterval, envEndpoint, envMetricsEndpoint,
 		envProtocol, envMetricsProtocol, envHeaders, envMetricsHeaders, "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"} {
