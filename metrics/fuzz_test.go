@@ -59,4 +59,3 @@ func FuzzRequestAttributes(f *testing.F) {
 		}
 	})
 }
-
