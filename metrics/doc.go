@@ -26,7 +26,11 @@
 //
 // Setup installs its meter provider as OpenTelemetry's global one, where
 // other instrumentation (otelhttp in a client transport, a database
-// driver's) finds it, and starts the Go runtime metrics. It connects to
+// driver's) finds it, and starts the Go runtime metrics. It drops
+// otelhttp's server instruments (http.server.*): the tracing middleware
+// wraps otelhttp, whose request duration, without the error code, would
+// be a second series of every request beside [Provider.Middleware]'s, and
+// a sum over routes would count each request twice. It connects to
 // nothing and starts no goroutine, except one per push exporter
 // (otlp, console), which Shutdown stops.
 //

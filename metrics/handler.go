@@ -24,10 +24,14 @@ import (
 // series and one comment line saying why, so that a scrape target does
 // not turn into a false "down" alert.
 func (p *Provider) Handler() http.Handler {
-	if p.prom != nil {
-		return p.prom
+	why := "no Provider"
+	if p != nil {
+		if p.prom != nil {
+			return p.prom
+		}
+		why = p.noProm
 	}
-	body := []byte("# supportkit metrics: no series, " + p.noProm + "\n")
+	body := []byte("# supportkit metrics: no series, " + why + "\n")
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		_, _ = w.Write(body)

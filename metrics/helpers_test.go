@@ -126,3 +126,35 @@ func scrape(t *testing.T, h http.Handler, accept string) string {
 	}
 	return w.Body.String()
 }
+
+// dataPoints returns a metric's data points, whatever its kind.
+func dataPoints(m metricdata.Metrics) []any {
+	var out []any
+	switch d := m.Data.(type) {
+	case metricdata.Histogram[float64]:
+		for _, dp := range d.DataPoints {
+			out = append(out, dp)
+		}
+	case metricdata.Histogram[int64]:
+		for _, dp := range d.DataPoints {
+			out = append(out, dp)
+		}
+	case metricdata.Sum[int64]:
+		for _, dp := range d.DataPoints {
+			out = append(out, dp)
+		}
+	case metricdata.Sum[float64]:
+		for _, dp := range d.DataPoints {
+			out = append(out, dp)
+		}
+	case metricdata.Gauge[int64]:
+		for _, dp := range d.DataPoints {
+			out = append(out, dp)
+		}
+	case metricdata.Gauge[float64]:
+		for _, dp := range d.DataPoints {
+			out = append(out, dp)
+		}
+	}
+	return out
+}

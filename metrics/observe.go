@@ -73,7 +73,7 @@ func (p *Provider) ObserveChecks(snapshot func() []CheckState) error {
 	if snapshot == nil {
 		return errorsx.InvalidArgument.New("metrics: ObserveChecks needs a snapshot function", "argument", "snapshot", "value", "nil")
 	}
-	if p.sdk == nil {
+	if p == nil || p.sdk == nil {
 		return nil
 	}
 	m := p.meter
@@ -125,7 +125,7 @@ func (p *Provider) ObserveProbes(snapshot func() []ProbeState) error {
 	if snapshot == nil {
 		return errorsx.InvalidArgument.New("metrics: ObserveProbes needs a snapshot function", "argument", "snapshot", "value", "nil")
 	}
-	if p.sdk == nil {
+	if p == nil || p.sdk == nil {
 		return nil
 	}
 	status, err := p.meter.Int64ObservableGauge("supportkit.health.probe.status",
@@ -157,7 +157,7 @@ func (p *Provider) ObserveReporting(snapshot func() ReportingStats) error {
 	if snapshot == nil {
 		return errorsx.InvalidArgument.New("metrics: ObserveReporting needs a snapshot function", "argument", "snapshot", "value", "nil")
 	}
-	if p.sdk == nil {
+	if p == nil || p.sdk == nil {
 		return nil
 	}
 	m := p.meter

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -32,7 +33,8 @@ const ScopeName = "github.com/supportkit/supportkit/metrics"
 
 // Provider holds the metrics pipeline [Setup] built: the meter provider,
 // the Prometheus handler, the request instruments and the observer hooks.
-// Its methods are safe for concurrent use. When metrics are off
+// Its methods are safe for concurrent use, and on a nil *Provider do what
+// they do with metrics off. When metrics are off
 // (OTEL_SDK_DISABLED=true, or OTEL_METRICS_EXPORTER=none), every method
 // still works and records nothing, and [Provider.Middleware] returns the
 // handler unchanged.
@@ -131,7 +133,7 @@ func Setup(ctx context.Context, opts ...Option) (*Provider, error) {
 	}
 	readers = append(readers, o.readers...)
 
-	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
+	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithView(dropOtelHTTPServer)}
 	for _, r := range readers {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 	}
@@ -153,15 +155,36 @@ func Setup(ctx context.Context, opts ...Option) (*Provider, error) {
 	return pr, nil
 }
 
+// otelHTTPScope is otelhttp's instrumentation scope. tracing.Middleware
+// wraps otelhttp, which records server metrics to the global meter
+// provider Setup installs: http.server.request.duration without the error
+// code, a second series of every request beside [Provider.Middleware]'s,
+// which a sum over routes would count twice. Its client metrics
+// (http.client.*, from an otelhttp transport) stay.
+const otelHTTPScope = "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+
+var dropOtelHTTPServer = sdkmetric.NewView(
+	sdkmetric.Instrument{Name: "http.server.*", Scope: instrumentation.Scope{Name: otelHTTPScope}},
+	sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}},
+)
+
 // MeterProvider returns the meter provider, for instruments of the
 // application's own. When metrics are off it is a no-op provider.
-func (p *Provider) MeterProvider() metric.MeterProvider { return p.api }
+func (p *Provider) MeterProvider() metric.MeterProvider {
+	if p == nil {
+		return noop.NewMeterProvider()
+	}
+	return p.api
+}
 
 // Shutdown stops the pipeline: push exporters export what they hold one
 // last time, within ctx's deadline, and their goroutines stop. It is
 // idempotent: later calls return the first call's result. After it,
 // instruments record nothing and the Prometheus handler serves no series.
 func (p *Provider) Shutdown(ctx context.Context) error {
+	if p == nil {
+		return nil
+	}
 	p.shutdownOnce.Do(func() {
 		if p.sdk == nil {
 			return

@@ -7,12 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -228,4 +230,56 @@ func TestRuntimeMetrics(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tracing.Middleware wraps otelhttp, which would record its own
+// http.server.request.duration to the global meter provider: a second
+// series of every request. Setup drops otelhttp's server instruments and
+// keeps its client ones.
+func TestOtelHTTPServerMetricsAreDropped(t *testing.T) {
+	p, reader := setupManual(t)
+	otelhttp.NewHandler(p.Middleware()(testMux()), "server").ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/orders/1", nil))
+	srv := httptest.NewServer(testMux())
+	t.Cleanup(srv.Close)
+	resp, err := (&http.Client{Transport: otelhttp.NewTransport(http.DefaultTransport)}).Get(srv.URL + "/orders/2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	srv.Client().CloseIdleConnections()
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+
+	var got []string
+	for _, sm := range collect(t, reader).ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if len(dataPoints(m)) > 0 {
+				got = append(got, sm.Scope.Name+" "+m.Name)
+			}
+		}
+	}
+	sort.Strings(got)
+	want := []string{
+		ScopeName + " http.server.request.duration",
+		otelHTTPScope + " http.client.request.body.size",
+		otelHTTPScope + " http.client.request.duration",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("instruments with data mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestNilProviderIsOff(t *testing.T) {
+	var p *Provider
+	next := testMux()
+	if p.Middleware()(next) != http.Handler(next) {
+		t.Error("a nil Provider's middleware wraps the handler")
+	}
+	errs := errors.Join(p.ObserveChecks(func() []CheckState { return nil }), p.Shutdown(t.Context()))
+	if errs != nil {
+		t.Error(errs)
+	}
+	if body := scrape(t, p.Handler(), ""); body != "# supportkit metrics: no series, no Provider\n" {
+		t.Errorf("Handler body = %q", body)
+	}
+	_ = p.MeterProvider().Meter("x")
 }
