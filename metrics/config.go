@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -84,7 +85,23 @@ func (e exporterPlan) describe() string {
 	if e.Name != exporterOTLP {
 		return e.Name
 	}
-	return e.Name + " " + e.Protocol + " " + e.Endpoint
+	return e.Name + " " + e.Protocol + " " + redactURL(e.Endpoint)
+}
+
+// redactURL hides what in an endpoint URL may be a credential (a user and
+// password, a query such as ?api_key=) before it is logged.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a URL)"
+	}
+	if u.User != nil {
+		u.User = url.User("REDACTED")
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "REDACTED"
+	}
+	return u.String()
 }
 
 // resolve computes the plan. With newResource it is the only place that

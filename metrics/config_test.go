@@ -172,3 +172,22 @@ func TestResolveRejectsANegativeInterval(t *testing.T) {
 		t.Errorf("code = %v, want invalid_argument", got)
 	}
 }
+
+// The endpoint is logged; a credential in it must not be.
+func TestDescribeRedactsCredentials(t *testing.T) {
+	got := []string{
+		exporterPlan{Name: "otlp", Protocol: "grpc", Endpoint: "https://user:s3cret@collector:4317"}.describe(),
+		exporterPlan{Name: "otlp", Protocol: "http/protobuf", Endpoint: "https://collector/v1/metrics?api_key=s3cret"}.describe(),
+		exporterPlan{Name: "otlp", Protocol: "http/protobuf", Endpoint: "http://collector:4318/v1/metrics"}.describe(),
+		exporterPlan{Name: "otlp", Protocol: "http/protobuf", Endpoint: "http://[::1"}.describe(),
+	}
+	want := []string{
+		"otlp grpc https://REDACTED@collector:4317",
+		"otlp http/protobuf https://collector/v1/metrics?REDACTED",
+		"otlp http/protobuf http://collector:4318/v1/metrics",
+		"otlp http/protobuf (not a URL)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("described exporters mismatch (-want +got):\n%s", diff)
+	}
+}
