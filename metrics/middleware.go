@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -234,18 +236,21 @@ type writerOnly struct{ io.Writer }
 
 // requestInstruments are the request path's instruments and a cache of
 // the attribute sets they record with: building a set sorts and allocates,
-// and a service sees the same few hundred combinations all day.
+// and a service sees the same few hundred combinations all day. The cache
+// is copied on write, so that requests read it without a lock (a
+// read-write mutex's shared counter would bounce between cores); writes
+// happen only for combinations not seen before.
 type requestInstruments struct {
 	duration metric.Float64Histogram
 
-	mu    sync.RWMutex
-	cache map[attrKey][]metric.RecordOption
+	cache atomic.Pointer[map[attrKey][]metric.RecordOption]
+	mu    sync.Mutex // serialises writers
 }
 
-// maxCachedSets bounds the cache; past it, sets are built per request. The
-// attributes are bounded anyway: routes and codes come from the program,
-// methods and statuses from fixed lists.
-const maxCachedSets = 4096
+// maxCachedSets bounds the cache (and the copying on a write); past it,
+// sets are built per request. The attributes are bounded anyway: routes
+// and codes come from the program, methods and statuses from fixed lists.
+const maxCachedSets = 1024
 
 type attrKey struct {
 	method  string
@@ -267,7 +272,9 @@ func newRequestInstruments(m metric.Meter) (*requestInstruments, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &requestInstruments{duration: d, cache: map[attrKey][]metric.RecordOption{}}, nil
+	ri := &requestInstruments{duration: d}
+	ri.cache.Store(&map[attrKey][]metric.RecordOption{})
+	return ri, nil
 }
 
 func (ri *requestInstruments) record(ctx context.Context, start time.Time, r *http.Request, pattern string, status int, code errorsx.Code) {
@@ -279,18 +286,30 @@ func (ri *requestInstruments) record(ctx context.Context, start time.Time, r *ht
 		errType: errorType(status, code),
 		tls:     r.TLS != nil,
 	}
-	ri.mu.RLock()
-	opts, ok := ri.cache[k]
-	ri.mu.RUnlock()
+	opts, ok := (*ri.cache.Load())[k]
 	if !ok {
-		opts = k.options()
-		ri.mu.Lock()
-		if len(ri.cache) < maxCachedSets {
-			ri.cache[k] = opts
-		}
-		ri.mu.Unlock()
+		opts = ri.add(k)
 	}
 	ri.duration.Record(ctx, elapsed, opts...)
+}
+
+// add builds the options for k and, while the cache has room, publishes a
+// copy of the cache that holds them.
+func (ri *requestInstruments) add(k attrKey) []metric.RecordOption {
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
+	old := *ri.cache.Load()
+	if opts, ok := old[k]; ok {
+		return opts // another request added it meanwhile
+	}
+	opts := k.options()
+	if len(old) < maxCachedSets {
+		next := make(map[attrKey][]metric.RecordOption, len(old)+1)
+		maps.Copy(next, old)
+		next[k] = opts
+		ri.cache.Store(&next)
+	}
+	return opts
 }
 
 func (k attrKey) options() []metric.RecordOption {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -312,4 +313,35 @@ func TestSetErrorCodeConcurrently(t *testing.T) {
 func TestSetErrorCodeOutsideARequestDoesNothing(t *testing.T) {
 	SetErrorCode(context.Background(), errorsx.Internal) // must not panic
 	SetErrorCode(context.Background(), errorsx.Code{})
+}
+
+// Past maxCachedSets combinations, requests are still recorded, with sets
+// built per request; the cache stops growing. Goroutines meet new
+// combinations at once, as a service does at start.
+func TestMiddlewareAttributeCacheIsBounded(t *testing.T) {
+	p, reader := setupManual(t)
+	h := p.Middleware(WithFilter(nil))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(r.URL.Query().Get("status"))
+		w.WriteHeader(code)
+	}))
+	methods := []string{"GET", "POST", "PUT"}
+	var wg sync.WaitGroup
+	for _, m := range methods {
+		wg.Go(func() {
+			for code := 200; code < 600; code++ {
+				serve(h, m, "/?status="+strconv.Itoa(code))
+			}
+		})
+	}
+	wg.Wait()
+	counts := histogramCounts(t, collect(t, reader), durationName)
+	var total uint64
+	for _, n := range counts {
+		total += n
+	}
+	got := []int{len(counts), int(total), len(*p.requests.cache.Load())}
+	want := []int{3 * 400, 3 * 400, maxCachedSets}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("series, requests, cached sets mismatch (-want +got):\n%s", diff)
+	}
 }
