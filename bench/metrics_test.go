@@ -28,7 +28,8 @@ import (
 //     Prometheus reader, which Setup creates when nothing is configured;
 //     runtime metrics off, as they cost nothing per request);
 //   - supportkit-disabled, supportkit-none: Middleware after Setup with
-//     OTEL_SDK_DISABLED=true, or OTEL_METRICS_EXPORTER=none.
+//     OTEL_SDK_DISABLED=true, or OTEL_METRICS_EXPORTER=none;
+//   - -parallel: the same from GOMAXPROCS goroutines at once.
 //
 // Targets: supportkit ≤ 1.0× otelhttp; supportkit-disabled and
 // supportkit-none ≤ 1.05× bare.
@@ -55,6 +56,23 @@ func BenchmarkMetrics(b *testing.B) {
 		}
 	}
 
+	parallel := func(h http.Handler) func(*testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				req := httptest.NewRequest("GET", "/orders/42", nil)
+				for pb.Next() {
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, req)
+					if w.Code != http.StatusOK {
+						b.Errorf("status %d", w.Code)
+						return
+					}
+				}
+			})
+		}
+	}
+
 	b.Run("bare", serve(mux))
 
 	exp, err := otelprom.New(otelprom.WithRegisterer(prometheus.NewRegistry()))
@@ -63,14 +81,17 @@ func BenchmarkMetrics(b *testing.B) {
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
 	defer mp.Shutdown(context.Background())
-	b.Run("otelhttp", serve(otelhttp.NewHandler(mux, "server",
-		otelhttp.WithMeterProvider(mp), otelhttp.WithTracerProvider(tracenoop.NewTracerProvider()))))
+	peer := otelhttp.NewHandler(mux, "server",
+		otelhttp.WithMeterProvider(mp), otelhttp.WithTracerProvider(tracenoop.NewTracerProvider()))
+	b.Run("otelhttp", serve(peer))
+	b.Run("otelhttp-parallel", parallel(peer))
 
 	prov, err := metrics.Setup(context.Background(), metrics.WithRuntimeMetrics(false))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Run("supportkit", serve(prov.Middleware()(mux)))
+	b.Run("supportkit-parallel", parallel(prov.Middleware()(mux)))
 	if err := prov.Shutdown(context.Background()); err != nil {
 		b.Fatal(err)
 	}
