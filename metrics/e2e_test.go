@@ -34,6 +34,9 @@ import (
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	metricspb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/supportkit/supportkit/errorsx"
@@ -421,16 +424,31 @@ type otlpReceiver struct {
 	requests []*colmetricspb.ExportMetricsServiceRequest
 }
 
-func (r *otlpReceiver) Export(_ context.Context, req *colmetricspb.ExportMetricsServiceRequest) (*colmetricspb.ExportMetricsServiceResponse, error) {
+// authorization is the header OTEL_EXPORTER_OTLP_METRICS_HEADERS sets;
+// the receiver refuses exports without it.
+const authorization = "Bearer e2e-token"
+
+func (r *otlpReceiver) Export(ctx context.Context, req *colmetricspb.ExportMetricsServiceRequest) (*colmetricspb.ExportMetricsServiceResponse, error) {
+	if md, _ := metadata.FromIncomingContext(ctx); len(md.Get("authorization")) != 1 || md.Get("authorization")[0] != authorization {
+		return nil, status.Error(codes.Unauthenticated, "no authorization")
+	}
+	return r.keep(req), nil
+}
+
+func (r *otlpReceiver) keep(req *colmetricspb.ExportMetricsServiceRequest) *colmetricspb.ExportMetricsServiceResponse {
 	r.mu.Lock()
 	r.requests = append(r.requests, req)
 	r.mu.Unlock()
-	return &colmetricspb.ExportMetricsServiceResponse{}, nil
+	return &colmetricspb.ExportMetricsServiceResponse{}
 }
 
 func (r *otlpReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.URL.Path != "/v1/metrics" || req.Header.Get("Content-Type") != "application/x-protobuf" {
 		http.Error(w, "want POST /v1/metrics, application/x-protobuf", http.StatusBadRequest)
+		return
+	}
+	if req.Header.Get("Authorization") != authorization {
+		http.Error(w, "no authorization", http.StatusUnauthorized)
 		return
 	}
 	b, err := io.ReadAll(req.Body)
@@ -442,8 +460,7 @@ func (r *otlpReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	_, _ = r.Export(req.Context(), m)
-	out, _ := proto.Marshal(&colmetricspb.ExportMetricsServiceResponse{})
+	out, _ := proto.Marshal(r.keep(m))
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	_, _ = w.Write(out)
 }
@@ -536,6 +553,7 @@ func TestE2EOTLP(t *testing.T) {
 			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
 			t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
 			t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "300")
+			t.Setenv("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "authorization="+url.PathEscape(authorization))
 			a := startApp(t)
 			a.traffic(t)
 			a.dependency.Store(metrics.StatusFail)
