@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -93,5 +95,38 @@ func TestWithPrometheusKeepsTheReaderBesideOtherExporters(t *testing.T) {
 	serve(p.Middleware()(testMux()), "GET", "/orders/1")
 	if body := scrape(t, p.Handler(), ""); !strings.Contains(body, `http_route="/orders/{id}"`) {
 		t.Errorf("no request series in:\n%s", body)
+	}
+}
+
+// Scrapes run on the scraper's goroutine while requests record and the
+// hooks' figures change on others.
+func TestScrapeWhileServing(t *testing.T) {
+	p, _ := setupManual(t)
+	var sent atomic.Uint64
+	if err := p.ObserveReporting(func() ReportingStats { return ReportingStats{Sent: sent.Load()} }); err != nil {
+		t.Fatal(err)
+	}
+	h := p.Middleware()(testMux())
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 200 {
+				serve(h, "GET", "/orders/1")
+				sent.Add(1)
+			}
+		})
+	}
+	for range 20 {
+		scrape(t, p.Handler(), openMetrics)
+	}
+	wg.Wait()
+	body := scrape(t, p.Handler(), "")
+	for _, want := range []string{
+		`http_server_request_duration_seconds_count{http_request_method="GET",http_response_status_code="200",http_route="/orders/{id}",otel_scope_name="github.com/supportkit/supportkit/metrics",otel_scope_schema_url="",otel_scope_version="",url_scheme="http"} 800`,
+		`supportkit_reporting_events_sent_total{otel_scope_name="github.com/supportkit/supportkit/metrics",otel_scope_schema_url="",otel_scope_version=""} 800`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("no line %s in:\n%s", want, body)
+		}
 	}
 }
