@@ -9,6 +9,10 @@ import (
 //
 //	mux.Handle("GET /metrics", prov.Handler())
 //
+// It shows the service's routes, error rates, host name and resource
+// attributes, and sampled trace IDs: where the public can reach the mux,
+// prefer an internal listener.
+//
 // It answers in the OpenMetrics text format when the scraper asks for it
 // (Prometheus does), which is the format that carries exemplars, and in
 // Prometheus' classic text format otherwise. Metric names follow
