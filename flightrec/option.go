@@ -159,5 +159,5 @@ func WithRouteThreshold(route string, d time.Duration) Option {
 // WithLogger sets the logger for the recorder's few lines: one at Setup
 // (on, or why not), one per snapshot taken, one at Shutdown. A nil logger
 // (the default) means no log output. A zap user passes
-// slog.New(zapslog.NewHandler(core)).
+// slog.New(zapslog.NewHandler(core)) (package go.uber.org/zap/exp/zapslog).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }

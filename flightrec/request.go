@@ -20,8 +20,10 @@ func noop() {}
 // request's regions and its goroutines' work belong to the task.
 //
 // route names the task type: pass the route's pattern ("GET /orders/{id}"),
-// not the request's path, because trace tools expect few task types. An
-// empty route is named "request"; an empty traceID is not logged.
+// not the request's path, because trace tools expect few task types. The
+// name is fixed when the task opens, so a middleware outside the mux asks
+// the mux for it up front (_, route := mux.Handler(r)). An empty route is
+// named "request"; an empty traceID is not logged.
 //
 // When the recorder is not tracing (nil, shut down, or running without an
 // execution trace), StartRequest returns ctx itself and a function that

@@ -200,6 +200,12 @@ func TestFlightRecorderHeldElsewhere(t *testing.T) {
 	}
 }
 
+// A reporter asks for a snapshot's files through an interface of its own
+// that names no type of this package.
+var _ interface {
+	EachAttachment(add func(filename, contentType string, data []byte))
+} = (*flightrec.Snapshot)(nil)
+
 func TestNilSnapshot(t *testing.T) {
 	var s *flightrec.Snapshot
 	s.EachAttachment(func(string, string, []byte) { t.Error("a nil snapshot has an attachment") })
