@@ -2,6 +2,7 @@ package flightrec_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/supportkit/supportkit/flightrec"
@@ -32,23 +33,38 @@ func TestStartRequestOff(t *testing.T) {
 	}
 }
 
-// An empty route still opens a task, named "request", and an empty trace
-// ID logs nothing.
-func TestStartRequestUnnamed(t *testing.T) {
+// An empty route still opens a task, named "request"; a trace ID is
+// logged only when it looks like one, since it may come from a header.
+func TestStartRequestTraceIDs(t *testing.T) {
 	r := setup(t)
-	ctx, end := r.StartRequest(context.Background(), "", "")
-	end()
-	if ctx == context.Background() {
-		t.Fatal("StartRequest did not open a task")
+	ids := map[string]bool{
+		"0af7651916cd43dd8448eb211c80319c":    true, // W3C
+		"a3ce929d0e0e4736":                    true, // B3, 64 bits
+		"1-5759e988-bd862e3fe1be46a994272793": true, // AWS X-Ray
+		strings.Repeat("a", 64):               true,
+		strings.Repeat("a", 65):               false,
+		"":                                    false,
+		"4bf92f35 77b34da6":                   false,
+		"4bf92f35\n77b34da6":                  false,
+		"<script>":                            false,
+		"ünïcode":                             false,
 	}
-	ctx, end = r.StartRequest(context.Background(), "", "0af7651916cd43dd8448eb211c80319c")
-	end()
-	s := r.Trigger(flightrec.KindManual, "unnamed")
+	for id := range ids {
+		ctx, end := r.StartRequest(context.Background(), "", id)
+		end()
+		if ctx == context.Background() {
+			t.Fatal("StartRequest did not open a task")
+		}
+	}
+	s := r.Trigger(flightrec.KindManual, "trace IDs")
 	tasks := traceTasks(t, attachment(t, s, "trace-", ".out").Data)
-	if got := tasks["0af7651916cd43dd8448eb211c80319c"]; got != "request" {
-		t.Errorf("task type = %q, want %q", got, "request")
-	}
-	if _, ok := tasks[""]; ok {
-		t.Error("an empty trace ID was logged")
+	for id, want := range ids {
+		task, logged := tasks[id]
+		if logged != want {
+			t.Errorf("trace ID %q logged: %v, want %v", id, logged, want)
+		}
+		if logged && task != "request" {
+			t.Errorf("trace ID %q: task type = %q, want %q", id, task, "request")
+		}
 	}
 }

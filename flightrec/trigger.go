@@ -9,7 +9,7 @@ import (
 // Trigger takes a snapshot for kind, with reason as its one-line
 // explanation ("GET /orders/{id} took 2.4s"), and returns it. It returns
 // nil, without any snapshot work, when the recorder is nil or shut down,
-// when kind had a snapshot less than its rate limit ago, and when another
+// when kind is not one of the Kind constants, when kind had a snapshot less than its rate limit ago, and when another
 // snapshot is being taken at that moment: a storm of triggers costs each
 // trigger a try-lock and a counter (see [Recorder.Stats]), never a
 // snapshot or a wait.
