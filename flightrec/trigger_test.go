@@ -136,11 +136,32 @@ func TestStorm(t *testing.T) {
 			t.Errorf("%d snapshots of kind %v, want at most 1", perKind[s.Kind], s.Kind)
 		}
 	}
-	// Each trigger goroutine costs a few KiB of stack and closure; the
-	// snapshots what the probe measured.
-	budget := uint64(len(got))*perSnapshot*2 + storm*8<<10
+	// The snapshots may cost what the probe measured (their trace part
+	// aside, hence twice that); the goroutines' closures about 1 KiB each.
+	budget := uint64(len(got))*perSnapshot*2 + 2<<20
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > budget {
 		t.Errorf("the storm allocated %d bytes, want at most %d (%d snapshots of about %d bytes)", alloc, budget, len(got), perSnapshot)
+	}
+
+	// A sustained storm, one trigger after another, within the rate
+	// limit: no snapshot, and next to no allocation.
+	clk.Advance(time.Minute)
+	runtime.ReadMemStats(&before)
+	for i := range storm {
+		if s := r.Trigger(kinds[i%len(kinds)], "sustained storm"); s != nil && perKind[s.Kind] > 0 {
+			t.Errorf("a second snapshot of kind %v within its rate limit", s.Kind)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if st := r.Stats(); st.Snapshots > uint64(len(kinds)) {
+		t.Errorf("%d snapshots after %d triggers of %d kinds, want at most %d", st.Snapshots, 2*storm, len(kinds), len(kinds))
+	}
+	if got := r.Stats(); got.RateLimited < st.RateLimited+storm-uint64(len(kinds)) {
+		t.Errorf("RateLimited = %d, want at least %d", got.RateLimited, st.RateLimited+storm-uint64(len(kinds)))
+	}
+	budget = (uint64(len(kinds))-uint64(len(got)))*perSnapshot*2 + 64<<10
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > budget {
+		t.Errorf("the sustained storm allocated %d bytes, want at most %d", alloc, budget)
 	}
 }
 
