@@ -10,10 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/supportkit/supportkit/flightrec"
+	"github.com/supportkit/supportkit/tracing"
 )
 
-// flightrecMux is the example handler stack's shape: a Go 1.22 mux with a
+// flightrecMux is the example handler stack's core: a Go 1.22 mux with a
 // JSON handler.
 func flightrecMux() *http.ServeMux {
 	mux := http.NewServeMux()
@@ -28,21 +32,33 @@ func flightrecMux() *http.ServeMux {
 	return mux
 }
 
-// flightrecMiddleware is the wiring the middleware does when a recorder
-// is set (flightrec's ExampleRecorder_StartRequest): the route from the
-// mux, a task per request with its trace ID, the slow check at the end.
-func flightrecMiddleware(recorder func() (rec *flightrec.Recorder, tasks bool), mux *http.ServeMux) http.Handler {
+// recorderSwitch is what the benchmark flips between sub-benchmarks: the
+// recorder the middleware holds (nil: off) and whether it opens a task
+// per request.
+type recorderSwitch struct {
+	rec   *flightrec.Recorder
+	tasks bool
+}
+
+// flightrecMiddleware is the wiring a middleware does with a recorder
+// (flightrec's ExampleRecorder_StartRequest): the route from the mux, a
+// task per request with the request's trace ID, the slow check at the
+// end.
+func flightrecMiddleware(sw *recorderSwitch, mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec, tasks := recorder()
+		rec := sw.rec
 		start := time.Now()
 		_, route := mux.Handler(r)
-		ctx := r.Context()
-		if tasks {
-			var end func()
-			ctx, end = rec.StartRequest(ctx, route, "4bf92f3577b34da6a3ce929d0e0e4736")
+		if sw.tasks {
+			id := tracing.TraceID(r.Context())
+			if id == "" { // no tracing middleware in front: log one all the same
+				id = "4bf92f3577b34da6a3ce929d0e0e4736"
+			}
+			ctx, end := rec.StartRequest(r.Context(), route, id)
 			defer end()
+			r = r.WithContext(ctx)
 		}
-		mux.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r)
 		if d := time.Since(start); rec.Slow(route, d) {
 			rec.Trigger(flightrec.KindSlow, fmt.Sprintf("%s took %v", route, d))
 		}
@@ -50,38 +66,63 @@ func flightrecMiddleware(recorder func() (rec *flightrec.Recorder, tasks bool), 
 }
 
 // BenchmarkFlightRecorder serves GET /orders/42 through the example
-// handler stack, with the recorder off (the middleware holds a nil
-// recorder: what a service that did not opt in runs), on (the runtime
-// records the execution trace window; each request opens a task and logs
-// its trace ID: three trace events), and window (the recorder on, but no
-// task per request: what the window alone costs):
+// handler stack with the recorder
 //
-//   - handler: in process, through httptest.NewRecorder: no network, no
-//     scheduling, so the three events per request are the largest share
-//     they can ever be of a request's cost;
-//   - server: over HTTP/1.1 on 127.0.0.1 with keep-alive, as a load
-//     balancer's requests arrive: the runtime also traces the network
-//     polling and the goroutine switches.
+//   - off: the middleware holds a nil recorder (a service that did not opt
+//     in);
+//   - window: the recorder on (the runtime records the execution trace
+//     window) but no task per request: what the window alone costs;
+//   - on: the recorder on, and each request opens a task named by its
+//     route and logs its trace ID: three runtime trace events.
+//
+// The stacks:
+//
+//   - mux: the mux and its JSON handler, in process (httptest.NewRecorder):
+//     no network, no scheduling, no span, so the three events are the
+//     largest share of a request they can ever be;
+//   - stack: the example service's stack in process:
+//     tracing.Middleware(reporting middleware(flight recorder(mux))), with
+//     the OpenTelemetry SDK and a no-op exporter;
+//   - server: the mux over HTTP/1.1 on 127.0.0.1 with keep-alive, as a load
+//     balancer's requests arrive: the runtime also traces network polling
+//     and goroutine switches.
 //
 // Target: on ≤ 1.05× off. Alternate the variants in rounds of -count 1
 // (see README): the machine's load changes faster than a long run.
 func BenchmarkFlightRecorder(b *testing.B) {
+	for _, k := range []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT",
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_SAMPLER", "OTEL_PROPAGATORS"} {
+		b.Setenv(k, "")
+	}
+	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
+	defer func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) }()
+	shutdownTracing, err := tracing.Setup(context.Background(),
+		tracing.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(discardExporter{})))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer shutdownTracing(context.Background())
+
+	sw := &recorderSwitch{}
 	mux := flightrecMux()
-	var rec *flightrec.Recorder
-	var tasks bool
-	handler := flightrecMiddleware(func() (*flightrec.Recorder, bool) { return rec, tasks }, mux)
-	inProcess := func(b *testing.B) {
-		req := httptest.NewRequest("GET", "/orders/42", nil)
-		b.ReportAllocs()
-		for b.Loop() {
-			w := httptest.NewRecorder()
-			handler.ServeHTTP(w, req)
-			if w.Code != http.StatusOK {
-				b.Fatalf("status %d", w.Code)
+	bare := flightrecMiddleware(sw, mux, mux)
+	stack := tracing.Middleware(tracing.WithRouter(mux))(
+		supportkitReporter(b).Middleware(flightrecMiddleware(sw, mux, mux)))
+
+	inProcess := func(h http.Handler) func(*testing.B) {
+		return func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/orders/42", nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d", w.Code)
+				}
 			}
 		}
 	}
-	srv := httptest.NewServer(handler)
+	srv := httptest.NewServer(bare)
 	defer srv.Close()
 	client := srv.Client()
 	overHTTP := func(b *testing.B) {
@@ -98,31 +139,39 @@ func BenchmarkFlightRecorder(b *testing.B) {
 			}
 		}
 	}
-	on := func(withTasks bool, bench func(*testing.B)) func(*testing.B) {
-		return func(b *testing.B) {
-			r, err := flightrec.Setup(context.Background())
-			if err != nil {
-				b.Fatal(err)
-			}
-			if !r.Tracing() {
-				b.Fatal("the flight recorder is not tracing")
-			}
-			rec, tasks = r, withTasks
-			defer func() {
-				rec, tasks = nil, false
-				if err := r.Shutdown(context.Background()); err != nil {
+
+	for _, s := range []struct {
+		name  string
+		bench func(*testing.B)
+	}{
+		{"mux", inProcess(bare)},
+		{"stack", inProcess(stack)},
+		{"server", overHTTP},
+	} {
+		b.Run(s.name+"/off", s.bench)
+		for _, mode := range []struct {
+			name  string
+			tasks bool
+		}{{"window", false}, {"on", true}} {
+			b.Run(s.name+"/"+mode.name, func(b *testing.B) {
+				rec, err := flightrec.Setup(context.Background())
+				if err != nil {
 					b.Fatal(err)
 				}
-			}()
-			bench(b)
+				defer func() {
+					*sw = recorderSwitch{}
+					if err := rec.Shutdown(context.Background()); err != nil {
+						b.Fatal(err)
+					}
+				}()
+				if !rec.Tracing() {
+					b.Fatal("the flight recorder is not tracing")
+				}
+				*sw = recorderSwitch{rec: rec, tasks: mode.tasks}
+				s.bench(b)
+			})
 		}
 	}
-	b.Run("handler/off", inProcess)
-	b.Run("handler/window", on(false, inProcess))
-	b.Run("handler/on", on(true, inProcess))
-	b.Run("server/off", overHTTP)
-	b.Run("server/window", on(false, overHTTP))
-	b.Run("server/on", on(true, overHTTP))
 }
 
 // BenchmarkFlightRecorderSlowCheck is the check every request pays at its
