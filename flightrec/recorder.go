@@ -12,8 +12,8 @@ import (
 )
 
 // Recorder keeps the execution trace window and takes snapshots when
-// triggered. Its methods are safe for concurrent use, and a nil *Recorder
-// is a recorder that is off: [Recorder.Trigger] returns nil,
+// triggered. [Setup] makes one; its methods are safe for concurrent use,
+// and a nil *Recorder is a recorder that is off: [Recorder.Trigger] returns nil,
 // [Recorder.Slow] false, [Recorder.StartRequest] does nothing, so that
 // middleware can hold one whether or not the application opted in.
 type Recorder struct {
