@@ -341,3 +341,59 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return string(b.b)
 }
+
+// Requests, triggers and Stats run concurrently with Shutdown: no race,
+// no snapshot after Shutdown has returned, every trigger accounted for.
+func TestConcurrentUseAndShutdown(t *testing.T) {
+	r, err := flightrec.Setup(context.Background(), cheap, flightrec.WithRateLimit(time.Nanosecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var got sync.Map
+	stop := make(chan struct{})
+	for g := range 8 {
+		wg.Go(func() {
+			n, snaps := 0, 0
+			for {
+				select {
+				case <-stop:
+					got.Store(g, snaps)
+					return
+				default:
+				}
+				ctx, end := r.StartRequest(context.Background(), "GET /orders/{id}", "4bf92f3577b34da6a3ce929d0e0e4736")
+				_ = ctx
+				if r.Slow("GET /orders/{id}", time.Duration(n)*time.Millisecond) || n%50 == 0 {
+					n++
+					if r.Trigger(flightrec.Kind(g%5+1), "concurrent") != nil {
+						snaps++
+					}
+				}
+				end()
+				_ = r.Stats()
+				n++
+			}
+		})
+	}
+	for r.Stats().Snapshots < 3 { // Shutdown meets snapshots under way
+		runtime.Gosched()
+	}
+	if err := r.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	after := r.Stats()
+	if s := r.Trigger(flightrec.KindManual, "after Shutdown"); s != nil {
+		t.Error("a snapshot after Shutdown returned")
+	}
+	close(stop)
+	wg.Wait()
+	if final := r.Stats(); final.Snapshots != after.Snapshots {
+		t.Errorf("%d snapshots after Shutdown returned", final.Snapshots-after.Snapshots)
+	}
+	var snaps int
+	got.Range(func(_, v any) bool { snaps += v.(int); return true })
+	if uint64(snaps) != r.Stats().Snapshots {
+		t.Errorf("callers got %d snapshots, Stats counts %d", snaps, r.Stats().Snapshots)
+	}
+}
