@@ -88,7 +88,9 @@ func flightrecMiddleware(sw *recorderSwitch, mux *http.ServeMux, next http.Handl
 //     the OpenTelemetry SDK and a no-op exporter;
 //   - server: the mux over HTTP/1.1 on 127.0.0.1 with keep-alive, as a load
 //     balancer's requests arrive: the runtime also traces network polling
-//     and goroutine switches.
+//     and goroutine switches, the client's as well as the server's (both
+//     run in this process, so the window costs about twice what it would
+//     in a service).
 //
 // Target: on ≤ 1.05× off. Besides ns/op, each reports cpu-ns/op: the
 // process's CPU time (user and system, all threads: the runtime's trace
