@@ -46,7 +46,7 @@ func sentryHub(tb testing.TB) *sentry.Hub {
 }
 
 func supportkitReporter(tb testing.TB, opts ...reporting.Option) *reporting.Reporter {
-	rep, err := reporting.Setup(append([]reporting.Option{
+	rep, err := reporting.Setup(context.Background(), append([]reporting.Option{
 		reporting.WithDSN(""), reporting.WithRelease("bench"), reporting.WithTransport(discardTransport{}),
 	}, opts...)...)
 	if err != nil {

@@ -20,11 +20,26 @@
 // error from Setup naming the option or variable. sentry-go never runs
 // git to guess one.
 //
-//	rep, err := reporting.Setup(reporting.WithLogger(log))
+//	rep, err := reporting.Setup(ctx, reporting.WithLogger(log))
 //	if err != nil { ... }            // malformed DSN, an out-of-range option
 //	defer rep.Shutdown(ctx)
-//	log = log.WithOptions(zap.WrapCore(rep.WrapCore))
+//	log = log.WithOptions(zap.WrapCore(rep.WrapCore))   // zap, or
+//	slogger := slog.New(rep.SlogHandler(jsonHandler))  // log/slog
 //	handler = rep.Middleware(handler)
+//
+// # The module's convention
+//
+// As every supportkit package: a start function Setup(ctx, opts...)
+// returning a value and an error, and [Reporter.Shutdown](ctx), bounded
+// by ctx and idempotent. Options are checked at start: the zero value of
+// each is its documented default (WithQueueSize(0) is 1000,
+// WithRetry(0, 0) is 1s to 1m, WithStormLimit(0, 0) is 1/s with a burst
+// of 10, WithSendTimeout(0) is 10s, WithOutbox("", 0) is the default
+// directory and 16 MiB, the zero Scrubbing the default rules), an
+// out-of-range value is an errorsx InvalidArgument error naming the
+// option and the value (never a secret), and nothing is started. A nil
+// logger means no log output, as does no WithLogger at all. Middleware
+// has the shape func(http.Handler) http.Handler ([Reporter.Middleware]).
 //
 // # What is reported
 //

@@ -127,7 +127,18 @@ func (r *Reporter) Stats() Stats {
 // warning and the reporter keeps events in a bounded memory buffer instead
 // (with a DSN) or counts what it drops (without one). Setup starts two
 // goroutines, which [Reporter.Shutdown] stops.
-func Setup(opts ...Option) (*Reporter, error) {
+//
+// Setup does no long work: it opens the outbox and returns; the events an
+// earlier run left there are sent in the background (and counted in
+// [Stats].Replayed). A ctx that has already ended is an error; a nil ctx
+// is taken as context.Background.
+func Setup(ctx context.Context, opts ...Option) (*Reporter, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("reporting: setup: %w", err)
+	}
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if o != nil {

@@ -35,7 +35,7 @@ func run() error {
 		return err
 	}
 	outbox := filepath.Join(os.TempDir(), "supportkit-example-outbox")
-	rep, err := reporting.Setup(reporting.WithOutbox(outbox, 0), reporting.WithLogger(log))
+	rep, err := reporting.Setup(context.Background(), reporting.WithOutbox(outbox, 0), reporting.WithLogger(log))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package crash_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -136,7 +137,7 @@ func TestStartKeepsCrashInOutboxWhenSentryIsDown(t *testing.T) {
 	// The receiver comes back; the next reporter (the application's, at
 	// its next start) sends the outbox.
 	rcv.Set(reportingtest.Up())
-	rep, err := reporting.Setup(reporting.WithDSN(rcv.DSN("1")), reporting.WithOutbox(outbox, 0))
+	rep, err := reporting.Setup(context.Background(), reporting.WithDSN(rcv.DSN("1")), reporting.WithOutbox(outbox, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
