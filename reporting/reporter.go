@@ -67,6 +67,11 @@ type Stats struct {
 	// Sent counts events delivered to Sentry (or to the transport given
 	// with WithTransport).
 	Sent int64
+	// Replayed counts those of Sent that this reporter did not capture:
+	// read back from the outbox, where an earlier run (or a crash
+	// monitor, or another process sharing the outbox) left them. A
+	// metrics package counts replays with it.
+	Replayed int64
 	// Outboxed counts events written to the outbox; Evicted those removed
 	// to keep it in its bound.
 	Outboxed, Evicted int64
@@ -101,6 +106,7 @@ func (r *Reporter) Stats() Stats {
 	if r.pipe != nil {
 		p := r.pipe.Stats()
 		s.Sent += p.Sent
+		s.Replayed = p.Replayed
 		s.Outboxed, s.Buffered, s.Rejected, s.Shrunk, s.DeliveryFailures = p.Outboxed, p.Buffered, p.Rejected, p.Shrunk, p.Failures
 		s.Dropped += p.Dropped
 	}
