@@ -68,6 +68,18 @@ func (j *job) hint() *sentry.EventHint {
 // blocks on the network: the event is built and delivered on the
 // reporter's goroutine.
 //
+// An occurrence that storm control holds back returns "" too: it is
+// counted ([Stats].Suppressed), and the next event of the same
+// fingerprint that goes out carries the count since the last one as the
+// context "storm" ({"suppressed": n}). A caller that must always give the
+// user a reference (a problem's reference_id) falls back to the trace ID
+// of the span in ctx, which still leads to the trace and the log lines:
+//
+//	ref := reporting.Capture(ctx, err)
+//	if ref == "" {
+//		ref = trace.SpanContextFromContext(ctx).TraceID().String()
+//	}
+//
 // The event has one exception per layer of err that carries a stack
 // (innermost first, as Sentry expects), each titled by its errorsx code
 // and valued by its message, secrets redacted; the fingerprint is the code
