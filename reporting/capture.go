@@ -63,8 +63,9 @@ func (j *job) hint() *sentry.EventHint {
 }
 
 // Capture reports err as an event of the request or goroutine in ctx and
-// returns its event ID, or "" when nothing is reported (err is nil, no
-// reporter is bound to ctx, or storm control held it back). It never
+// returns its event ID, or "" when nothing is reported (err is nil or a
+// typed nil pointer, no reporter is bound to ctx, or storm control held
+// it back). It never
 // blocks on the network: the event is built and delivered on the
 // reporter's goroutine.
 //
@@ -110,7 +111,7 @@ func (r *Reporter) Capture(ctx context.Context, err error) string { return r.cap
 //
 //go:noinline
 func (r *Reporter) capture(ctx context.Context, err error, skip int) string {
-	if err == nil {
+	if isNilError(err) { // a typed nil too: its Error method would panic on the reporter's goroutine
 		return ""
 	}
 	// Nothing is allocated before storm control has had its say, so that
