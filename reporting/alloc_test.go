@@ -6,6 +6,9 @@
 package reporting_test
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -34,5 +37,22 @@ func TestMiddlewareNoPanicAllocations(t *testing.T) {
 	w := nopWriter{h: http.Header{}}
 	if got := testing.AllocsPerRun(200, func() { h.ServeHTTP(w, req) }); got > 2 {
 		t.Errorf("%v allocations per request, want at most 2", got)
+	}
+}
+
+// TestSlogHandlerAllocations: a record outside any request costs the
+// reporting handler nothing beyond slog's JSON handler; a request's info
+// record, which becomes a breadcrumb, costs the breadcrumb (its struct,
+// its data map and the attribute's value) and a share of the hub's list.
+func TestSlogHandlerAllocations(t *testing.T) {
+	rec := reportingtest.New(t)
+	log := slog.New(rec.Reporter().SlogHandler(slog.NewJSONHandler(io.Discard, nil)))
+	plain := context.Background()
+	if got := testing.AllocsPerRun(200, func() { log.InfoContext(plain, "charging card", "order", "o-1") }); got > 0 {
+		t.Errorf("%v allocations per record outside a request, want 0", got)
+	}
+	bound := rec.Reporter().Bind(context.Background())
+	if got := testing.AllocsPerRun(200, func() { log.InfoContext(bound, "charging card", "order", "o-1") }); got > 4 {
+		t.Errorf("%v allocations per breadcrumb record, want at most 4", got)
 	}
 }

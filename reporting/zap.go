@@ -150,13 +150,19 @@ func (r *Reporter) captureLog(ctx context.Context, ent zapcore.Entry, with, fiel
 // the frames above zap's, which is where the entry was logged.
 func callersAt(zapcore.Entry) []uintptr {
 	pcs := make([]uintptr, maxFrames+16)
-	frames := pcs[:runtime.Callers(3, pcs)]
+	return framesAbove(pcs[:runtime.Callers(3, pcs)], "go.uber.org/zap")
+}
+
+// framesAbove drops the innermost frames of a logger (the functions whose
+// names start with logger) and of this package, and returns the rest:
+// where the line was logged, and its callers.
+func framesAbove(frames []uintptr, logger string) []uintptr {
 	for i, pc := range frames {
 		fn := runtime.FuncForPC(pc - 1)
 		if fn == nil {
 			continue
 		}
-		if name := fn.Name(); !strings.HasPrefix(name, "go.uber.org/zap") &&
+		if name := fn.Name(); !strings.HasPrefix(name, logger) &&
 			!strings.HasPrefix(name, "github.com/supportkit/supportkit/reporting.") {
 			return frames[i:]
 		}
