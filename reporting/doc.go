@@ -50,10 +50,17 @@
 // reference ID. [Go] runs a goroutine with a hub of its own and reports its
 // panic. [Capture] reports an error: one exception per layer that has a
 // stack, titled by its errorsx code, with the fields, the user, the tags,
-// the breadcrumbs of the request and the trace context of its span. The
-// zap core of [Reporter.WrapCore] turns a request's log entries into
-// breadcrumbs and error entries into events, and puts the event ID in the
-// log line.
+// the breadcrumbs of the request and the trace context of its span; it
+// returns "" for an occurrence storm control holds back (see Storms). The
+// zap core of [Reporter.WrapCore] and the log/slog handler of
+// [Reporter.SlogHandler] turn a request's log lines into breadcrumbs and
+// error lines into events, and put the event ID in the log line; both
+// dedupe with Capture the same way.
+//
+// The middleware hands next a copy of the request; the route the
+// http.ServeMux sets on it (Pattern) is copied back onto the request the
+// middleware received once next returns or panics, so that an outer
+// tracing or metrics middleware names the request by its route.
 //
 // The caller never waits for the network: it gathers program counters and
 // a copy of the request (method, host, path, query, headers, capped), and
@@ -130,6 +137,9 @@
 // and tools to read; Shutdown summarises it in one log line. When the
 // outbox cannot be used, Setup still succeeds: with a DSN the events wait
 // in a bounded memory buffer, without one they are counted as dropped.
+// [Stats].Replayed counts the events sent that this reporter did not
+// capture: those an earlier run, a crash monitor or another process left
+// in the outbox.
 //
 // # Tests
 //
