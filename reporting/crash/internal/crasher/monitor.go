@@ -25,6 +25,10 @@ func startMonitor() bool {
 		crash.WithReporting(reporting.WithOutbox(os.Getenv("CRASHER_OUTBOX"), 0)),
 		crash.WithTags(map[string]string{"program": "crasher"}))
 	if monitor.IsMonitor() {
+		if os.Getenv("CRASHER_SAY_MONITOR") != "" { // what main sees in the monitor process
+			fmt.Fprintf(os.Stderr, "crasher: monitor process: IsMonitor=%v PID=%d Shutdown=%v\n",
+				monitor.IsMonitor(), monitor.PID(), monitor.Shutdown(context.Background()))
+		}
 		return true
 	}
 	if err != nil {
@@ -42,7 +46,8 @@ func stopMonitor() {
 	err := monitor.Shutdown(ctx)
 	p, _ := os.FindProcess(monitor.PID())
 	gone := p == nil || p.Signal(syscall.Signal(0)) != nil
-	fmt.Fprintf(os.Stderr, "crasher: crash monitor stopped: err=%v gone=%v\n", err, gone)
+	again := monitor.Shutdown(ctx) // idempotent
+	fmt.Fprintf(os.Stderr, "crasher: crash monitor stopped: err=%v gone=%v again=%v\n", err, gone, again)
 }
 
 // goRePanic panics in a goroutine started with reporting.Go and
