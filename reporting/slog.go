@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/getsentry/sentry-go"
 	"go.uber.org/zap/zapcore"
@@ -36,6 +37,12 @@ import (
 //	log.InfoContext(ctx, "charging card", "order", id)           // a breadcrumb
 //	log.ErrorContext(ctx, "charge failed", errorsx.Attr(err))     // an event, event_id in the line
 //
+// A request keeps its newest 100 log breadcrumbs as the records gave them
+// (attributes resolved when logged), and makes them into Sentry
+// breadcrumbs, in time order with the others, only when one of its
+// events is made: a breadcrumb record costs no allocation once the
+// request has a few, and a request that never fails never pays for a hub.
+//
 // Records below the event level reach next only when next is enabled for
 // them; records at or above it are always reported and passed on when
 // next is enabled. Inside a group (Logger.WithGroup) event_id is in that
@@ -52,6 +59,7 @@ type slogHandler struct {
 	r      *Reporter
 	groups []string    // the groups open now (WithGroup)
 	attrs  []slog.Attr // WithAttrs', each nested in the groups open when it was given
+	frozen []slog.Attr // attrs as breadcrumbs keep them: resolved, without errors
 }
 
 var _ slog.Handler = (*slogHandler)(nil)
@@ -67,7 +75,14 @@ func (h *slogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	}
 	nh := *h
 	nh.next = h.next.WithAttrs(attrs)
-	nh.attrs = append(slices.Clip(h.attrs), nest(h.groups, attrs)...)
+	nested := nest(h.groups, attrs)
+	nh.attrs = append(slices.Clip(h.attrs), nested...)
+	nh.frozen = slices.Clip(h.frozen)
+	for _, a := range nested {
+		if fa, ok := freeze(a); ok {
+			nh.frozen = append(nh.frozen, fa)
+		}
+	}
 	return &nh
 }
 
@@ -90,7 +105,13 @@ func (h *slogHandler) Handle(ctx context.Context, rec slog.Record) error {
 			rec.AddAttrs(slog.String(EventIDKey, id))
 		}
 	case zl >= h.r.cfg.breadcrumbLevel:
-		if hub := hubFrom(ctx); hub != nil {
+		if rc := requestOf(ctx); rc != nil {
+			at := rec.Time
+			if at.IsZero() {
+				at = time.Now()
+			}
+			rc.logCrumbs().add(at, levelOf(zl), rec.Message, func(c *logCrumb) { h.keep(c, rec) })
+		} else if hub := hubFrom(ctx); hub != nil { // a hub of sentry-go's own API
 			hub.AddBreadcrumb(&sentry.Breadcrumb{
 				Type:      "default",
 				Category:  "log",
@@ -105,6 +126,74 @@ func (h *slogHandler) Handle(ctx context.Context, rec slog.Record) error {
 		return nil
 	}
 	return h.next.Handle(ctx, rec)
+}
+
+// keep gives a breadcrumb the logger's and the record's attributes as it
+// keeps them until an event is made: resolved now (a LogValuer, a value of
+// any type printed as the event would print it), so that nothing the
+// caller changes afterwards shows, and without errors.
+func (h *slogHandler) keep(c *logCrumb, rec slog.Record) {
+	for _, a := range h.frozen {
+		c.push(a)
+	}
+	if len(h.groups) == 0 {
+		rec.Attrs(func(a slog.Attr) bool {
+			if fa, ok := freeze(a); ok {
+				c.push(fa)
+			}
+			return true
+		})
+		return
+	}
+	inner := make([]slog.Attr, 0, rec.NumAttrs())
+	rec.Attrs(func(a slog.Attr) bool {
+		if fa, ok := freeze(a); ok {
+			inner = append(inner, fa)
+		}
+		return true
+	})
+	if len(inner) > 0 {
+		c.push(nest(h.groups, inner)[0])
+	}
+}
+
+// freeze resolves an attribute for keeping: LogValuers resolved, values of
+// any other type turned into what an event shows of them, in groups too;
+// an error (an event's exception, not data) and an empty attribute are
+// dropped.
+func freeze(a slog.Attr) (slog.Attr, bool) {
+	if errorOfValue(a.Value) != nil {
+		return slog.Attr{}, false
+	}
+	a.Value = a.Value.Resolve()
+	switch a.Value.Kind() {
+	case slog.KindAny:
+		a.Value = slog.AnyValue(plainValue(a.Value.Any()))
+	case slog.KindGroup:
+		g := a.Value.Group()
+		if !slices.ContainsFunc(g, needsFreezing) {
+			break
+		}
+		fg := make([]slog.Attr, 0, len(g))
+		for _, ga := range g {
+			if fa, ok := freeze(ga); ok {
+				fg = append(fg, fa)
+			}
+		}
+		a.Value = slog.GroupValue(fg...)
+	}
+	if a.Equal(slog.Attr{}) {
+		return a, false
+	}
+	return a, true
+}
+
+func needsFreezing(a slog.Attr) bool {
+	switch a.Value.Kind() {
+	case slog.KindAny, slog.KindLogValuer, slog.KindGroup:
+		return true
+	}
+	return false
 }
 
 // report makes the event of an error-level record and returns its ID.
@@ -259,6 +348,16 @@ func zapLevelOf(l slog.Level) zapcore.Level {
 		return zapcore.WarnLevel
 	}
 	return zapcore.ErrorLevel
+}
+
+// requestOf returns the request or goroutine context of the middleware,
+// Go or Bind that ctx derives from, or nil.
+func requestOf(ctx context.Context) *requestContext {
+	if ctx == nil {
+		return nil
+	}
+	rc, _ := ctx.Value(requestKey{}).(*requestContext)
+	return rc
 }
 
 // hasHub reports, without making one, whether ctx leads to a hub.

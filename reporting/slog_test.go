@@ -15,6 +15,7 @@ import (
 	"testing"
 	"testing/slogtest"
 
+	"github.com/getsentry/sentry-go"
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap/zapcore"
 
@@ -346,5 +347,87 @@ func TestSlogConcurrentRequests(t *testing.T) {
 		if id, _ := line[reporting.EventIDKey].(string); ids[id] != line["n"] {
 			t.Errorf("line of request %v names event %q of request %q", line["n"], id, ids[id])
 		}
+	}
+}
+
+// TestSlogBreadcrumbsKeepTheNewest: a request that logs more lines than a
+// scope keeps breadcrumbs has the newest 100 on its event, oldest first,
+// in time order with the breadcrumbs added otherwise; lines logged after
+// the capture are not on its event.
+func TestSlogBreadcrumbsKeepTheNewest(t *testing.T) {
+	rec := reportingtest.New(t)
+	log, _ := newSlog(rec)
+	ctx := rec.Reporter().Bind(context.Background())
+	var want []string
+	for i := range 150 {
+		msg := fmt.Sprintf("line %d", i)
+		log.InfoContext(ctx, msg, "i", i)
+		want = append(want, msg)
+		if i == 120 {
+			reporting.AddBreadcrumb(ctx, &sentry.Breadcrumb{Message: "added by hand"})
+			want = append(want, "added by hand")
+		}
+	}
+	want = want[len(want)-100:]
+	id := reporting.Capture(ctx, chargeCard())
+	log.InfoContext(ctx, "after the capture")
+	ev := rec.Event(id)
+	if ev == nil {
+		t.Fatal("no event")
+	}
+	var got []string
+	for _, b := range ev.Breadcrumbs {
+		got = append(got, b.Message)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("breadcrumbs mismatch (-want +got):\n%s", diff)
+	}
+	if last := ev.Breadcrumbs[len(ev.Breadcrumbs)-1]; last.Data["i"] != int64(149) {
+		t.Errorf("last breadcrumb data = %v, want i=149", last.Data)
+	}
+}
+
+// TestSlogBreadcrumbsInGoroutine: a goroutine started with reporting.Go
+// from a request has the request's log lines and its own on its events.
+func TestSlogBreadcrumbsInGoroutine(t *testing.T) {
+	rec := reportingtest.New(t)
+	log, _ := newSlog(rec)
+	ctx := rec.Reporter().Bind(context.Background())
+	log.InfoContext(ctx, "in the request")
+	done := make(chan string)
+	reporting.Go(ctx, func(ctx context.Context) {
+		log.InfoContext(ctx, "in the goroutine")
+		done <- reporting.Capture(ctx, chargeCard())
+	})
+	ev := rec.Event(<-done)
+	if ev == nil {
+		t.Fatal("no event")
+	}
+	var got []string
+	for _, b := range ev.Breadcrumbs {
+		got = append(got, b.Message)
+	}
+	if diff := cmp.Diff([]string{"in the request", "in the goroutine"}, got); diff != "" {
+		t.Errorf("breadcrumbs mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// mutable is a value a caller changes after logging it.
+type mutable struct{ State string }
+
+// TestSlogBreadcrumbKeepsValueAsLogged: a breadcrumb shows a value as it
+// was when logged, not as it is when the event is made.
+func TestSlogBreadcrumbKeepsValueAsLogged(t *testing.T) {
+	rec := reportingtest.New(t)
+	log, _ := newSlog(rec)
+	ctx := rec.Reporter().Bind(context.Background())
+	v := &mutable{State: "before"}
+	log.InfoContext(ctx, "state", "v", v, slog.Group("g", "v", v))
+	v.State = "after"
+	ev := rec.Event(reporting.Capture(ctx, chargeCard()))
+	got := ev.Breadcrumbs[0].Data
+	want := map[string]any{"v": "&{before}", "g": map[string]any{"v": "&{before}"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("breadcrumb data mismatch (-want +got):\n%s", diff)
 	}
 }
