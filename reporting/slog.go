@@ -212,33 +212,12 @@ func (h *slogHandler) report(ctx context.Context, rec slog.Record, zl zapcore.Le
 		func() map[string]any { return h.data(rec) })
 }
 
-// data returns the attributes of the logger and the record as breadcrumb
-// or context data, groups as nested maps, without errors (an event's
-// exception) and with secrets as errorsx prints them.
+// data returns the attributes of the logger and the record as an event's
+// context "log": as a breadcrumb keeps them, groups as nested maps.
 func (h *slogHandler) data(rec slog.Record) map[string]any {
-	if len(h.attrs) == 0 && rec.NumAttrs() == 0 {
-		return nil
-	}
-	m := make(map[string]any, len(h.attrs)+rec.NumAttrs())
-	for _, a := range h.attrs {
-		addAttr(m, a)
-	}
-	if len(h.groups) == 0 {
-		rec.Attrs(func(a slog.Attr) bool {
-			addAttr(m, a)
-			return true
-		})
-		return m
-	}
-	inner := make([]slog.Attr, 0, rec.NumAttrs())
-	rec.Attrs(func(a slog.Attr) bool {
-		inner = append(inner, a)
-		return true
-	})
-	for _, a := range nest(h.groups, inner) {
-		addAttr(m, a)
-	}
-	return m
+	var c logCrumb
+	h.keep(&c, rec)
+	return attrData(c.attrs())
 }
 
 // nest puts attrs inside the groups, outermost first.
