@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"strconv"
@@ -46,11 +47,10 @@ func startCrashMonitor(enabled bool) (isMonitor bool) {
 	if dir := os.Getenv("SUPPORTKIT_OUTBOX"); dir != "" {
 		opts = append(opts, reporting.WithOutbox(dir, 0))
 	} // else reporting's default, which is also setupReporting's
-	crashMonitor, isMonitor, crashMonitorErr = crash.Start(crash.Options{
-		Reporting: opts,
-		Tags:      map[string]string{"service": "supportkit-example"},
-	})
-	return isMonitor
+	crashMonitor, crashMonitorErr = crash.Setup(context.Background(),
+		crash.WithReporting(opts...),
+		crash.WithTags(map[string]string{"service": "supportkit-example"}))
+	return crashMonitor.IsMonitor()
 }
 
 // crashRoutes registers, only when the crash monitor runs:

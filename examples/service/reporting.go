@@ -20,7 +20,7 @@ import (
 // reporting's own, <user cache dir>/supportkit/outbox/<executable name>.
 // The outbox's path is logged at start.
 func setupReporting(ctx context.Context, log *zap.Logger) (_ *zap.Logger, mw func(http.Handler) http.Handler, flush func(context.Context) error, err error) {
-	rep, err := reporting.Setup(reporting.WithOutbox(os.Getenv("SUPPORTKIT_OUTBOX"), 0), reporting.WithLogger(log))
+	rep, err := reporting.Setup(ctx, reporting.WithOutbox(os.Getenv("SUPPORTKIT_OUTBOX"), 0), reporting.WithLogger(log))
 	if err != nil {
 		return nil, nil, nil, err
 	}
