@@ -86,9 +86,7 @@ func (e *env) send(args []string) error {
 			}
 			return nil
 		}))
-	// TODO(merge): Setup takes a context first on the branch that
-	// changes its signature.
-	rep, err := reporting.Setup(
+	rep, err := reporting.Setup(context.Background(),
 		reporting.WithDSN(*dsn),
 		reporting.WithOutbox(dir, 0),
 		reporting.WithLogger(logger),
