@@ -32,14 +32,12 @@ type healthLib struct {
 // check.
 var healthLibs = []healthLib{
 	{"supportkit", func(tb testing.TB, check func(context.Context) error, interval, timeout time.Duration) (http.Handler, func()) {
-		reg := health.New()
-		if err := reg.Register("dep", health.CheckFunc(check), health.Every(interval), health.Timeout(timeout)); err != nil {
+		reg, err := health.Setup(context.Background(),
+			health.WithCheck("dep", health.CheckFunc(check), health.Every(interval), health.Timeout(timeout)))
+		if err != nil {
 			tb.Fatal(err)
 		}
-		if err := reg.Start(context.Background()); err != nil {
-			tb.Fatal(err)
-		}
-		return reg.Handler(health.Readiness), func() { _ = reg.Stop(context.Background()) }
+		return reg.Handler(health.Readiness), func() { _ = reg.Shutdown(context.Background()) }
 	}},
 	{"static", func(testing.TB, func(context.Context) error, time.Duration, time.Duration) (http.Handler, func()) {
 		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

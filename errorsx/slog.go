@@ -38,6 +38,11 @@ var (
 
 type slogError struct{ err error }
 
+// Unwrap returns the error, so that a slog handler that looks at
+// attributes (as package reporting's does) finds the error behind [Attr],
+// as zap cores find it behind [Zap].
+func (s slogError) Unwrap() error { return s.err }
+
 func (s slogError) LogValue() slog.Value {
 	attrs := make([]slog.Attr, 0, 6)
 	attrs = append(attrs,

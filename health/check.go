@@ -21,13 +21,16 @@ type CheckFunc func(ctx context.Context) error
 // Check calls f(ctx).
 func (f CheckFunc) Check(ctx context.Context) error { return f(ctx) }
 
-// Defaults for checks registered without [Every] or [Timeout].
+// Defaults of checks registered without [Every] or [Timeout], or with 0.
 const (
 	DefaultInterval = 10 * time.Second
 	DefaultTimeout  = 2 * time.Second
 )
 
-// CheckOption configures one check at [Registry.Register].
+// CheckOption configures one check at [Registry.Register] or [WithCheck].
+// As for [Option], a zero value means the documented default, and a value
+// out of range is an errorsx.InvalidArgument error naming the option and
+// the value.
 type CheckOption func(*checkConfig)
 
 type checkConfig struct {
@@ -36,18 +39,56 @@ type checkConfig struct {
 	timeout   time.Duration
 	critical  bool
 	component Component
+	errs      []error
 }
 
-// For puts the check in the given probes (default [Readiness]).
-func For(sets Set) CheckOption { return func(c *checkConfig) { c.sets = sets } }
+// For puts the check in the given probes, combined with |. 0 means
+// [Readiness], the default; a value with other bits than Liveness,
+// Readiness and Startup is an error.
+func For(sets Set) CheckOption {
+	return func(c *checkConfig) {
+		switch {
+		case sets&^(Liveness|Readiness|Startup) != 0:
+			c.errs = append(c.errs, invalid("health: For takes Liveness, Readiness and Startup only", "For", int(sets)))
+		case sets == 0:
+			c.sets = Readiness
+		default:
+			c.sets = sets
+		}
+	}
+}
 
-// Every runs the check every d, with jitter (default [DefaultInterval]).
-// d must be positive.
-func Every(d time.Duration) CheckOption { return func(c *checkConfig) { c.interval = d } }
+// Every runs the check every d, with jitter ([WithJitter]). 0 means
+// [DefaultInterval]; a negative d is an error.
+func Every(d time.Duration) CheckOption {
+	return func(c *checkConfig) {
+		switch {
+		case d < 0:
+			c.errs = append(c.errs, invalid("health: Every must not be negative", "Every", d.String()))
+		case d == 0:
+			c.interval = DefaultInterval
+		default:
+			c.interval = d
+		}
+	}
+}
 
-// Timeout bounds each run of the check (default [DefaultTimeout]). The
-// check's context is cancelled after d; d must be positive.
-func Timeout(d time.Duration) CheckOption { return func(c *checkConfig) { c.timeout = d } }
+// Timeout bounds each run of the check: its context is cancelled after d.
+// 0 means [DefaultTimeout]; a negative d is an error. d may be longer than
+// the interval: a run is never started while the previous one is in
+// flight.
+func Timeout(d time.Duration) CheckOption {
+	return func(c *checkConfig) {
+		switch {
+		case d < 0:
+			c.errs = append(c.errs, invalid("health: Timeout must not be negative", "Timeout", d.String()))
+		case d == 0:
+			c.timeout = DefaultTimeout
+		default:
+			c.timeout = d
+		}
+	}
+}
 
 // NonCritical marks a check whose failure degrades the service without
 // making it unfit for traffic: its failure makes the probe warn, answered

@@ -2,11 +2,44 @@
 // (HAProxy, Envoy, AWS ALB, Kubernetes) at once, whatever the state of the
 // dependencies it checks, and drains the process gracefully on shutdown.
 //
+//	reg, err := health.Setup(ctx,
+//		health.WithLogger(log),
+//		health.WithCheck("db", health.CheckFunc(db.PingContext), health.Every(5*time.Second)),
+//	)
+//	if err != nil {
+//		return err // an option out of range or a bad check, named in the error
+//	}
+//	reg.Handle(mux) // /livez /readyz /startupz /healthz
+//	...
+//	err = reg.Drain(ctx, srv) // on SIGTERM; or reg.Shutdown(ctx) without a server
+//
+// # Convention
+//
+// The package follows the module's convention. [Setup] takes a context
+// and options and returns the [Registry] with its checks running, or an
+// error; [Registry.Shutdown] stops them, bounded by its context, and may
+// be called more than once. Setup validates every option: a zero value
+// means the documented default (Every(0) is [DefaultInterval], Timeout(0)
+// [DefaultTimeout], For(0) [Readiness], WithJitter(0) [DefaultJitter],
+// WithDrainDelay(0) [DefaultDrainDelay]); a value out of range (a negative
+// duration, a jitter outside [0, 1), unknown probe bits) is an
+// errorsx.InvalidArgument error whose fields name the option and the
+// value, and Setup then starts nothing. Nil means none: WithLogger(nil)
+// logs nothing, WithDetails(nil) shows details to nobody,
+// WithListener(nil) adds no listener. Where "none" differs from the
+// default it has an option of its own ([WithoutDrainDelay]), so that a
+// value a configuration leaves unset never turns a safeguard off. One zero
+// is not the default, on purpose: WithService(health.Service{}) shows no
+// service fields, because a [Service] is shown field by field as given and
+// hiding them must stay expressible; its zero errs on the side of showing
+// less. The HTTP middleware, [Registry.HAProxyCheck], has the shape
+// func(http.Handler) http.Handler.
+//
 // # Checks run in the background; probes read a snapshot
 //
 // A [Checker] is registered in a [Registry] with its interval, timeout,
-// probes and criticality ([Registry.Register]). After [Registry.Start] each
-// check runs on its own goroutine: at once, then every interval with
+// probes and criticality ([WithCheck] at Setup, or [Registry.Register]
+// later). Each check runs on its own goroutine: at once, then every interval with
 // jitter, at most one run at a time, each run under a context that ends at
 // its timeout. Results are published as an immutable [Snapshot] behind an
 // atomic pointer; a probe does one atomic load, never waits for a check and
@@ -33,7 +66,11 @@
 //	/readyz/db                     one check
 //	?exclude=db,cache              leave checks out (unknown names are noted)
 //	?verbose, Accept: application/health+json   the JSON document
-//	OPTIONS /                      readiness, for HAProxy's plain "option httpchk"
+//
+// Handle mounts nothing else: the application's other paths, "/"
+// included, answer as its own handlers say. HAProxy's plain "option
+// httpchk" sends OPTIONS /; name the probe instead ("option httpchk GET
+// /readyz"), or wrap the server's handler in [Registry.HAProxyCheck].
 //
 // Every answer carries Cache-Control: no-store. The default body is one
 // word, "pass\n", "warn\n" or "fail\n". Whatever the query, an answer
@@ -100,11 +137,18 @@
 // On SIGTERM call [Registry.Drain]: readiness fails at once (503, or 404
 // for HAProxy's "http-check disable-on-404" with [WithDrainNotFound]) while
 // liveness keeps passing, the drain delay lets load balancers notice, then
-// the http.Server shuts down gracefully and the checks stop.
+// the http.Server shuts down gracefully and the checks stop
+// ([Registry.Shutdown]).
 //
 // # Observing
 //
-// [WithListener] is called for each change of a check's status, on a
+// Each change of a check's status is one log line ([WithLogger]): info
+// when it passes, warn when it fails (the state of a dependency, not a bug
+// of the service), with the fields check, from ("pending" for a first
+// result), to, probes, critical, duration, and, for a failure, reason (the
+// error's text and fields on one line, secrets redacted: what a zap core
+// that makes breadcrumbs of warn lines keeps) and error (the structured
+// error, [errorsx.Zap]). [WithListener] is called for each change, on a
 // goroutine of its own. [Registry.Snapshot] gives every [Result] with its
 // counters (runs, failures, timeouts, panics, stuck) and last duration, to
 // export as metrics. Package health/checks has ready-made checkers; package

@@ -24,9 +24,10 @@ func (r *Registry) Draining() <-chan struct{} { return r.drainCh }
 
 // Drain takes the process out of rotation and shuts srv down gracefully:
 // readiness fails at once; after the drain delay
-// ([WithDrainDelay]; cut short if ctx ends), srv.Shutdown(ctx) lets
-// in-flight requests finish; last, the checks stop ([Registry.Stop]).
-// srv may be nil to drain without a server.
+// ([WithDrainDelay], [WithoutDrainDelay]; cut short if ctx ends),
+// srv.Shutdown(ctx) lets in-flight requests finish; last, the checks stop
+// ([Registry.Shutdown]). srv may be nil to drain without a server. The
+// whole is bounded by ctx.
 func (r *Registry) Drain(ctx context.Context, srv *http.Server) error {
 	r.MarkDraining()
 	if d := r.opts.drainDelay; d > 0 {
@@ -41,6 +42,12 @@ func (r *Registry) Drain(ctx context.Context, srv *http.Server) error {
 	if srv != nil {
 		errs = append(errs, srv.Shutdown(ctx))
 	}
-	errs = append(errs, r.Stop(ctx))
+	errs = append(errs, r.Shutdown(ctx))
 	return errors.Join(errs...)
 }
+
+// DrainDelay returns the drain delay the registry was set up with
+// ([WithDrainDelay], [WithoutDrainDelay]), for a caller that runs the
+// drain's steps itself: [Registry.MarkDraining], wait, shut the server
+// down, [Registry.Shutdown].
+func (r *Registry) DrainDelay() time.Duration { return r.opts.drainDelay }

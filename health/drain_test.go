@@ -27,13 +27,7 @@ func TestDrain(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			const delay = 50 * time.Millisecond
-			r := health.New(append(tt.opts, health.WithDrainDelay(delay))...)
-			if err := r.Register("db", pass, health.Every(time.Hour)); err != nil {
-				t.Fatal(err)
-			}
-			if err := r.Start(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+			r := setup(t, append(tt.opts, health.WithDrainDelay(delay), health.WithCheck("db", pass, health.Every(time.Hour)))...)
 			waitFor(t, r, "first run", func(s *health.Snapshot) bool { return !result(t, s, "db").Pending })
 
 			inFlight, release := make(chan struct{}), make(chan struct{})
@@ -120,50 +114,87 @@ func TestDrain(t *testing.T) {
 // bubble, time moves only when every goroutine waits, so the delay is
 // exact.
 func TestDrainDelay(t *testing.T) {
-	const delay = 5 * time.Second
-	synctest.Test(t, func(t *testing.T) {
-		r := health.New(health.WithDrainDelay(delay))
-		if err := r.Register("db", pass, health.Every(time.Hour)); err != nil {
+	tests := []struct {
+		name  string
+		opts  []health.Option
+		delay time.Duration
+	}{
+		{"default", nil, health.DefaultDrainDelay},
+		{"WithDrainDelay", []health.Option{health.WithDrainDelay(3 * time.Second)}, 3 * time.Second},
+		{"WithDrainDelay(0) is the default", []health.Option{health.WithDrainDelay(0)}, health.DefaultDrainDelay},
+		{"WithoutDrainDelay", []health.Option{health.WithoutDrainDelay()}, 0},
+		{"the last option wins", []health.Option{health.WithoutDrainDelay(), health.WithDrainDelay(time.Second)}, time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r, err := health.Setup(context.Background(), append(tt.opts, health.WithCheck("db", pass, health.Every(time.Hour)))...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				synctest.Wait()
+				if got := r.Snapshot().Status(health.Readiness); got != health.StatusPass {
+					t.Fatalf("readiness %v before drain, want pass", got)
+				}
+				began := time.Now()
+				drained := make(chan error, 1)
+				go func() { drained <- r.Drain(context.Background(), nil) }()
+				synctest.Wait()
+				s := r.Snapshot()
+				if diff := cmp.Diff([]health.Status{health.StatusFail, health.StatusPass}, []health.Status{s.Status(health.Readiness), s.Status(health.Liveness)}); diff != "" {
+					t.Errorf("readiness, liveness while draining (-want +got):\n%s", diff)
+				}
+				if s.Stopped() != (tt.delay == 0) {
+					t.Errorf("stopped %v at once, want %v", s.Stopped(), tt.delay == 0)
+				}
+				if err := <-drained; err != nil {
+					t.Errorf("Drain: %v", err)
+				}
+				if d := time.Since(began); d != tt.delay {
+					t.Errorf("Drain returned after %v, want the drain delay %v", d, tt.delay)
+				}
+				if !r.Snapshot().Stopped() {
+					t.Error("not stopped after Drain")
+				}
+			})
+		})
+	}
+	t.Run("context ends first", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r, err := health.Setup(context.Background(), health.WithDrainDelay(5*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			began := time.Now()
+			if err := r.Drain(ctx, nil); err != nil {
+				t.Errorf("Drain: %v", err)
+			}
+			if d := time.Since(began); d != time.Second {
+				t.Errorf("Drain returned after %v, want 1s (its context's deadline)", d)
+			}
+		})
+	})
+}
+
+func TestDrainDelayAccessor(t *testing.T) {
+	for _, tc := range []struct {
+		opt  health.Option
+		want time.Duration
+	}{
+		{nil, health.DefaultDrainDelay},
+		{health.WithDrainDelay(0), health.DefaultDrainDelay},
+		{health.WithDrainDelay(3 * time.Second), 3 * time.Second},
+		{health.WithoutDrainDelay(), 0},
+	} {
+		reg, err := health.Setup(context.Background(), tc.opt)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := r.Start(context.Background()); err != nil {
-			t.Fatal(err)
+		if got := reg.DrainDelay(); got != tc.want {
+			t.Errorf("DrainDelay() = %v, want %v", got, tc.want)
 		}
-		synctest.Wait()
-		if got := r.Snapshot().Status(health.Readiness); got != health.StatusPass {
-			t.Fatalf("readiness %v before drain, want pass", got)
-		}
-		began := time.Now()
-		drained := make(chan error, 1)
-		go func() { drained <- r.Drain(context.Background(), nil) }()
-		synctest.Wait()
-		s := r.Snapshot()
-		if diff := cmp.Diff([]health.Status{health.StatusFail, health.StatusPass}, []health.Status{s.Status(health.Readiness), s.Status(health.Liveness)}); diff != "" {
-			t.Errorf("readiness, liveness while draining (-want +got):\n%s", diff)
-		}
-		if s.Stopped() {
-			t.Error("stopped before the drain delay")
-		}
-		if err := <-drained; err != nil {
-			t.Errorf("Drain: %v", err)
-		}
-		if d := time.Since(began); d != delay {
-			t.Errorf("Drain returned after %v, want the drain delay %v", d, delay)
-		}
-		if !r.Snapshot().Stopped() {
-			t.Error("not stopped after Drain")
-		}
-	})
-	synctest.Test(t, func(t *testing.T) {
-		r := health.New(health.WithDrainDelay(delay))
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		began := time.Now()
-		if err := r.Drain(ctx, nil); err != nil {
-			t.Errorf("Drain: %v", err)
-		}
-		if d := time.Since(began); d != time.Second {
-			t.Errorf("Drain returned after %v, want 1s (its context's deadline)", d)
-		}
-	})
+		_ = reg.Shutdown(context.Background())
+	}
 }

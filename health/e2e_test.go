@@ -58,13 +58,13 @@ func TestE2EHAProxy(t *testing.T) {
 		"a": servicetest.Start(t, bin, servicetest.Options{Env: env}),
 		"b": servicetest.Start(t, bin, servicetest.Options{Env: env}),
 	}
-	lb := startHAProxy(t, haproxyBin, "", svc["a"].Addr, svc["b"].Addr)
+	lb := startHAProxy(t, haproxyBin, readyzCheck, "", svc["a"].Addr, svc["b"].Addr)
 
-	t.Run("plain httpchk marks them UP", func(t *testing.T) {
+	t.Run("httpchk GET /readyz marks them UP", func(t *testing.T) {
 		for _, name := range []string{"a", "b"} {
 			st := lb.waitStatus(t, name, "UP", 5*time.Second)
 			if st.checkStatus != "L7OK" || st.checkCode != "200" {
-				t.Errorf("server %s: check %s %s, want L7OK 200 (OPTIONS / answered by readiness)", name, st.checkStatus, st.checkCode)
+				t.Errorf("server %s: check %s %s, want L7OK 200 (GET /readyz)", name, st.checkStatus, st.checkCode)
 			}
 		}
 	})
@@ -144,11 +144,58 @@ func TestE2EHAProxyDisableOn404(t *testing.T) {
 		"a": servicetest.Start(t, bin, servicetest.Options{Env: env}),
 		"b": servicetest.Start(t, bin, servicetest.Options{Env: env}),
 	}
-	lb := startHAProxy(t, haproxyBin, "http-check disable-on-404", svc["a"].Addr, svc["b"].Addr)
+	lb := startHAProxy(t, haproxyBin, readyzCheck, "http-check disable-on-404", svc["a"].Addr, svc["b"].Addr)
 	for _, name := range []string{"a", "b"} {
 		lb.waitStatus(t, name, "UP", 5*time.Second)
 	}
 	rollingRestart(t, lb, bin, env, svc, "NOLB")
+}
+
+// HAProxy's plain "option httpchk" sends "OPTIONS / HTTP/1.0" without a
+// Host header. examples/health wraps its mux in reg.HAProxyCheck, which
+// answers that request with readiness: the servers are UP, and a server
+// that drains goes DOWN before it exits. examples/health serves nothing
+// on "/" but that check.
+func TestE2EHAProxyPlainCheck(t *testing.T) {
+	haproxyBin := findHAProxy(t)
+	bin := servicetest.Build(t, "./examples/health")
+	t.Cleanup(http.DefaultClient.CloseIdleConnections)
+	dep, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dep.Close() })
+	args := []string{"-dep", dep.Addr().String(), "-interval", "50ms", "-drain-delay", "1s"}
+	svc := map[string]*servicetest.Service{
+		"a": servicetest.Start(t, bin, servicetest.Options{Args: args}),
+		"b": servicetest.Start(t, bin, servicetest.Options{Args: args}),
+	}
+	lb := startHAProxy(t, haproxyBin, "option httpchk", "", svc["a"].Addr, svc["b"].Addr)
+	for _, name := range []string{"a", "b"} {
+		st := lb.waitStatus(t, name, "UP", 5*time.Second)
+		if st.checkStatus != "L7OK" || st.checkCode != "200" {
+			t.Errorf("server %s: check %s %s, want L7OK 200 (OPTIONS / answered by readiness)", name, st.checkStatus, st.checkCode)
+		}
+	}
+	if code := get(t, svc["a"].URL+"/"); code != http.StatusNotFound {
+		t.Errorf("GET / answered %d, want 404: the check must not take the path", code)
+	}
+	if err := svc["a"].Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	st := lb.waitStatus(t, "a", "DOWN", 5*time.Second)
+	if st.checkCode != "503" {
+		t.Errorf("draining server a: check %s %s, want 503", st.checkStatus, st.checkCode)
+	}
+	if _, exited := svc["a"].Wait(0); exited {
+		t.Error("server a exited before HAProxy took it out")
+	}
+	if err, exited := svc["a"].Wait(10 * time.Second); !exited || err != nil {
+		t.Errorf("server a after SIGTERM: exited %v, err %v\n%s", exited, err, svc["a"].Stderr())
+	}
+	if st := lb.status(t, "b"); st.status != "UP" {
+		t.Errorf("server b is %q, want UP", st.status)
+	}
 }
 
 // rollingRestart sends SIGTERM to each service in turn, waits until
@@ -240,9 +287,14 @@ type haproxy struct {
 
 type serverState struct{ status, checkStatus, checkCode string }
 
+// readyzCheck is the backend's check line that the package documentation
+// recommends: it names the probe.
+const readyzCheck = "option httpchk GET /readyz"
+
 // startHAProxy runs haproxy in front of addrA and addrB (servers a and b),
-// with extra lines in the backend, until the test ends.
-func startHAProxy(t *testing.T, bin, extra, addrA, addrB string) *haproxy {
+// checking them with check ("option httpchk ...") and extra lines in the
+// backend, until the test ends.
+func startHAProxy(t *testing.T, bin, check, extra, addrA, addrB string) *haproxy {
 	dir := t.TempDir()
 	lb := &haproxy{url: "http://" + servicetest.FreeAddr(t), sock: filepath.Join(dir, "stats.sock")}
 	cfg := fmt.Sprintf(`global
@@ -262,12 +314,12 @@ frontend fe
 	default_backend be
 
 backend be
-	option httpchk
+	%s
 	%s
 	default-server inter %dms fall %d rise %d
 	server a %s check
 	server b %s check
-`, lb.sock, strings.TrimPrefix(lb.url, "http://"), extra, lbInter.Milliseconds(), lbFall, lbRise, addrA, addrB)
+`, lb.sock, strings.TrimPrefix(lb.url, "http://"), check, extra, lbInter.Milliseconds(), lbFall, lbRise, addrA, addrB)
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -15,10 +15,11 @@ func ExampleMeasureFunc() {
 	pool := health.MeasureFunc(func(context.Context) (health.Observation, error) {
 		return health.Observation{Measurement: "connections", Value: float64(open), Unit: "connections"}, nil
 	})
-	r := health.New()
-	_ = r.Register("pool", pool, health.Describe(health.Component{Type: "datastore"}))
-	_ = r.Start(context.Background())
-	defer r.Stop(context.Background())
+	r, err := health.Setup(context.Background(), health.WithCheck("pool", pool, health.Describe(health.Component{Type: "datastore"})))
+	if err != nil {
+		panic(err)
+	}
+	defer r.Shutdown(context.Background())
 
 	for s := r.Snapshot(); ; s = r.Snapshot() {
 		if res, _ := s.Result("pool"); !res.Pending {

@@ -13,8 +13,7 @@ import (
 // Handler returns the HTTP handler of the probe for set: [Liveness],
 // [Readiness], [Startup], or Liveness|Readiness for /healthz.
 //
-// It answers GET, HEAD and OPTIONS (HAProxy's plain "option httpchk" sends
-// OPTIONS) from the latest [Snapshot], without waiting for any check:
+// It answers GET, HEAD and OPTIONS from the latest [Snapshot], without waiting for any check:
 // 200 for pass and warn, 503 for fail (404 while draining if
 // [WithDrainNotFound]), always with Cache-Control: no-store. The body is
 // the status word ("pass\n") unless the request asks for JSON, with ?verbose
@@ -33,9 +32,11 @@ func (r *Registry) Handler(set Set) http.Handler {
 }
 
 // Handle mounts the probes on mux: /livez, /readyz, /startupz, /healthz
-// (liveness and readiness together), each also as /<probe>/{check}, and
-// "OPTIONS /{$}" as readiness, because HAProxy's plain "option httpchk"
-// sends OPTIONS / without a Host header.
+// (liveness and readiness together), each also as /<probe>/{check}. It
+// mounts nothing else, so that every other path answers as the
+// application's own handlers say: GET / stays 404 on a mux without a "/"
+// handler. For HAProxy, point the check at /readyz ("option httpchk GET
+// /readyz"), or wrap the server's handler in [Registry.HAProxyCheck].
 func (r *Registry) Handle(mux *http.ServeMux) {
 	for _, p := range [...]struct {
 		path string
@@ -45,7 +46,6 @@ func (r *Registry) Handle(mux *http.ServeMux) {
 		mux.Handle(p.path, h)
 		mux.Handle(p.path+"/{check}", h)
 	}
-	mux.Handle("OPTIONS /{$}", r.Handler(Readiness))
 }
 
 type handler struct {

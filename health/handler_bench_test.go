@@ -12,16 +12,12 @@ import (
 // BenchmarkHandler measures the probe handler on its fast path (plain)
 // and its slow paths; bench/ compares the fast path with the peers.
 func BenchmarkHandler(b *testing.B) {
-	r := health.New()
+	r := setup(b)
 	for _, name := range []string{"db", "cache", "queue"} {
 		if err := r.Register(name, health.CheckFunc(func(context.Context) error { return nil }), health.Every(time.Hour)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if err := r.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = r.Stop(context.Background()) })
 	for s := r.Snapshot(); s.Status(health.Readiness) != health.StatusPass; s = r.Snapshot() {
 		<-s.Next()
 	}

@@ -34,7 +34,7 @@ func serve(h http.Handler, method, target string, hdr http.Header) *httptest.Res
 // failing) and proc (liveness), runs each once and returns the mux.
 func newMux(t *testing.T, dbErr error, opts ...health.Option) (*health.Registry, *http.ServeMux) {
 	t.Helper()
-	r := health.New(opts...)
+	r := setup(t, opts...)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -44,7 +44,6 @@ func newMux(t *testing.T, dbErr error, opts ...health.Option) (*health.Registry,
 	must(r.Register("db", health.CheckFunc(func(context.Context) error { return dbErr }), health.Every(time.Hour)))
 	must(r.Register("cache", health.CheckFunc(func(context.Context) error { return errDown }), health.Every(time.Hour), health.NonCritical()))
 	must(r.Register("proc", pass, health.For(health.Liveness), health.Every(time.Hour)))
-	start(t, r)
 	waitFor(t, r, "first runs", func(s *health.Snapshot) bool {
 		for _, res := range s.Results() {
 			if res.Pending {
@@ -80,7 +79,7 @@ func TestHandlerPlain(t *testing.T) {
 		{"healthz", "GET", "/healthz", okMux, answer{200, "warn\n", plain, "no-store"}},
 		{"startupz without startup checks", "GET", "/startupz", okMux, answer{200, "pass\n", plain, "no-store"}},
 		{"HEAD has no body", "HEAD", "/readyz", okMux, answer{200, "", "", "no-store"}},
-		{"OPTIONS / is readiness", "OPTIONS", "/", badMux, answer{503, "fail\n", plain, "no-store"}},
+		{"OPTIONS is readiness", "OPTIONS", "/readyz", badMux, answer{503, "fail\n", plain, "no-store"}},
 		{"critical failure", "GET", "/readyz", badMux, answer{503, "fail\n", plain, "no-store"}},
 		{"liveness unaffected", "GET", "/livez", badMux, answer{200, "pass\n", plain, "no-store"}},
 		{"healthz fails", "GET", "/healthz", badMux, answer{503, "fail\n", plain, "no-store"}},
@@ -183,28 +182,54 @@ func TestHandlerJSON(t *testing.T) {
 }
 
 // HAProxy's plain "option httpchk" sends "OPTIONS / HTTP/1.0" with no Host
-// header; net/http must route it to readiness.
-func TestHAProxyPlainCheck(t *testing.T) {
-	_, mux := newMux(t, nil)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
+// header. HAProxyCheck answers it with readiness and gives the
+// application every other request to "/"; Handle alone leaves "/" to the
+// application.
+func TestHAProxyCheck(t *testing.T) {
+	_, bad := newMux(t, errDown)
+	r, ok := newMux(t, nil)
+	ok.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.WriteString(w, "app "+req.Method+"\n")
+	})
+	rBad, _ := newMux(t, errDown)
+	tests := []struct {
+		name    string
+		handler http.Handler
+		request string
+		want    answer
+	}{
+		{"plain check: readiness", r.HAProxyCheck(ok), "OPTIONS / HTTP/1.0\r\n\r\n", answer{200, "warn\n", plain, "no-store"}},
+		{"plain check: failing readiness", rBad.HAProxyCheck(bad), "OPTIONS / HTTP/1.0\r\n\r\n", answer{503, "fail\n", plain, "no-store"}},
+		{"with a Host header: the application", r.HAProxyCheck(ok), "OPTIONS / HTTP/1.0\r\nHost: shop\r\n\r\n", answer{200, "app OPTIONS\n", plain, ""}},
+		{"CORS preflight: the application", r.HAProxyCheck(ok), "OPTIONS / HTTP/1.1\r\nHost: shop\r\nOrigin: https://shop.example\r\nConnection: close\r\n\r\n", answer{200, "app OPTIONS\n", plain, ""}},
+		{"GET without Host: the application", r.HAProxyCheck(ok), "GET / HTTP/1.0\r\n\r\n", answer{200, "app GET\n", plain, ""}},
+		{"other path without Host: the application", r.HAProxyCheck(ok), "OPTIONS /orders HTTP/1.0\r\n\r\n", answer{200, "app OPTIONS\n", plain, ""}},
+		{"probes still mounted", r.HAProxyCheck(ok), "GET /livez HTTP/1.0\r\n\r\n", answer{200, "pass\n", plain, "no-store"}},
+		{"without HAProxyCheck: no probe on /", bad, "OPTIONS / HTTP/1.0\r\n\r\n", answer{404, "404 page not found\n", plain, ""}},
 	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "OPTIONS / HTTP/1.0\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	got := answer{resp.StatusCode, string(body), resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control")}
-	if diff := cmp.Diff(answer{200, "warn\n", plain, "no-store"}, got); diff != "" {
-		t.Errorf("OPTIONS / HTTP/1.0 mismatch (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			t.Cleanup(srv.Close)
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := io.WriteString(conn, tt.request); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			got := answer{resp.StatusCode, string(body), resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control")}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%q mismatch (-want +got):\n%s", tt.request, diff)
+			}
+		})
 	}
 }
 
@@ -212,10 +237,7 @@ func FuzzHandlerQuery(f *testing.F) {
 	for _, s := range []string{"", "verbose", "exclude=db", "exclude=db,,x&exclude=&verbose=1", "%zz", "exclude=%2F", "exclude=a\nb,a\nb,\xff\xfe"} {
 		f.Add(s, "application/json")
 	}
-	r := health.New()
-	if err := r.Register("db", pass); err != nil {
-		f.Fatal(err)
-	}
+	r := setup(f, health.WithCheck("db", pass))
 	h := r.Handler(health.Readiness)
 	f.Fuzz(func(t *testing.T, query, accept string) {
 		req := httptest.NewRequest("GET", "/readyz", nil)
@@ -241,14 +263,13 @@ func FuzzHandlerQuery(f *testing.F) {
 }
 
 func TestOutputFieldsRedacted(t *testing.T) {
-	r := health.New(health.WithDetails(func(*http.Request) bool { return true }))
+	r := setup(t, health.WithDetails(func(*http.Request) bool { return true }))
 	login := health.CheckFunc(func(context.Context) error {
 		return errorsx.Unavailable.New("login failed", "user", "bob", "password", errorsx.Secret("hunter2"))
 	})
 	if err := r.Register("auth", login, health.Every(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
 	waitFor(t, r, "first run", func(s *health.Snapshot) bool { return !result(t, s, "auth").Pending })
 	var got jsonBody
 	if err := json.Unmarshal(serve(r.Handler(health.Readiness), "GET", "/readyz?verbose", nil).Body.Bytes(), &got); err != nil {
@@ -322,12 +343,11 @@ func prefixed(names []string) []string {
 
 // A check's error text, however long, is cut in the document.
 func TestLongOutputIsCut(t *testing.T) {
-	r := health.New(health.WithDetails(func(*http.Request) bool { return true }))
+	r := setup(t, health.WithDetails(func(*http.Request) bool { return true }))
 	long := health.CheckFunc(func(context.Context) error { return errors.New(strings.Repeat("é", 100_000)) })
 	if err := r.Register("chatty", long, health.Every(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
 	waitFor(t, r, "first run", func(s *health.Snapshot) bool { return !result(t, s, "chatty").Pending })
 	w := serve(r.Handler(health.Readiness), "GET", "/readyz?verbose", nil)
 	var got jsonBody
@@ -337,5 +357,44 @@ func TestLongOutputIsCut(t *testing.T) {
 	want := strings.Repeat("é", 512) + "…"
 	if diff := cmp.Diff(want, got.Checks["chatty:checkDuration"][0].Output); diff != "" {
 		t.Errorf("output mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// Mounting the probes changes nothing on the application's other paths
+// (issue 13, point 9): a mux without a "/" handler answers GET / with 404,
+// not 405 "Allow: OPTIONS", and the application's own "/" handler gets
+// every method, OPTIONS (a CORS preflight) included.
+func TestHandleLeavesOtherPathsAlone(t *testing.T) {
+	_, bare := newMux(t, nil)
+	_, withRoot := newMux(t, nil)
+	withRoot.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "app "+r.Method+"\n")
+	})
+	type reply struct {
+		Code  int
+		Body  string
+		Allow string
+	}
+	tests := []struct {
+		name, method, target string
+		mux                  *http.ServeMux
+		want                 reply
+	}{
+		{"GET / without a root handler", "GET", "/", bare, reply{404, "404 page not found\n", ""}},
+		{"OPTIONS / without a root handler", "OPTIONS", "/", bare, reply{404, "404 page not found\n", ""}},
+		{"POST / without a root handler", "POST", "/", bare, reply{404, "404 page not found\n", ""}},
+		{"GET / with the application's handler", "GET", "/", withRoot, reply{200, "app GET\n", ""}},
+		{"OPTIONS / with the application's handler", "OPTIONS", "/", withRoot, reply{200, "app OPTIONS\n", ""}},
+		{"POST / with the application's handler", "POST", "/", withRoot, reply{200, "app POST\n", ""}},
+		{"other path with the application's handler", "DELETE", "/orders/1", withRoot, reply{200, "app DELETE\n", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := serve(tt.mux, tt.method, tt.target, nil)
+			got := reply{w.Code, w.Body.String(), w.Header().Get("Allow")}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%s %s mismatch (-want +got):\n%s", tt.method, tt.target, diff)
+			}
+		})
 	}
 }

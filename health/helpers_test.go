@@ -8,19 +8,21 @@ import (
 	"github.com/supportkit/supportkit/health"
 )
 
-// start starts r and stops it when the test ends.
-func start(t *testing.T, r *health.Registry) {
-	t.Helper()
-	if err := r.Start(context.Background()); err != nil {
-		t.Fatal(err)
+// setup sets a registry up and shuts it down when the test ends.
+func setup(tb testing.TB, opts ...health.Option) *health.Registry {
+	tb.Helper()
+	r, err := health.Setup(context.Background(), opts...)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := r.Stop(ctx); err != nil {
-			t.Errorf("Stop: %v", err)
+		if err := r.Shutdown(ctx); err != nil {
+			tb.Errorf("Shutdown: %v", err)
 		}
 	})
+	return r
 }
 
 // waitFor waits until cond holds for a published snapshot.

@@ -40,10 +40,6 @@ func TestJSONGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				r := health.New(
-					health.WithService(health.Service{ID: "example.com/shop", Version: "1", ReleaseID: "1.4.2", Description: "shop: orders and payments"}),
-					health.WithDetails(func(*http.Request) bool { return tt.details }),
-				)
 				db := health.CheckFunc(func(context.Context) error {
 					time.Sleep(1500 * time.Microsecond)
 					return tt.dbErr
@@ -65,18 +61,22 @@ func TestJSONGolden(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				must(r.Register("db", db, health.Every(time.Hour), health.Describe(health.Component{
-					Type:              "datastore",
-					AffectedEndpoints: []string{"/orders/{id}"},
-					Links:             map[string]string{"runbook": "https://runbooks.example.com/db"},
-				})))
-				must(r.Register("cache", cache, health.Every(time.Hour), health.NonCritical()))
-				must(r.Register("goroutines", goroutines, health.Every(time.Hour), health.For(health.Liveness),
-					health.Describe(health.Component{Type: "system"})))
-				must(r.Start(context.Background()))
+				r, err := health.Setup(context.Background(),
+					health.WithService(health.Service{ID: "example.com/shop", Version: "1", ReleaseID: "1.4.2", Description: "shop: orders and payments"}),
+					health.WithDetails(func(*http.Request) bool { return tt.details }),
+					health.WithCheck("db", db, health.Every(time.Hour), health.Describe(health.Component{
+						Type:              "datastore",
+						AffectedEndpoints: []string{"/orders/{id}"},
+						Links:             map[string]string{"runbook": "https://runbooks.example.com/db"},
+					})),
+					health.WithCheck("cache", cache, health.Every(time.Hour), health.NonCritical()),
+					health.WithCheck("goroutines", goroutines, health.Every(time.Hour), health.For(health.Liveness),
+						health.Describe(health.Component{Type: "system"})),
+				)
+				must(err)
 				time.Sleep(time.Second) // every check has run once
 				w := serve(r.Handler(health.Liveness|health.Readiness), "GET", "/healthz?verbose", nil)
-				must(r.Stop(context.Background()))
+				must(r.Shutdown(context.Background()))
 
 				if got, want := w.Header().Get("Content-Type"), "application/health+json"; got != want {
 					t.Errorf("Content-Type %q, want %q", got, want)

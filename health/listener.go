@@ -34,36 +34,30 @@ func newNotifier(ls []func(Change)) *notifier {
 	return &notifier{listeners: ls, wake: make(chan struct{}, 1), quit: make(chan struct{})}
 }
 
-func (n *notifier) start(ctx context.Context, wg *sync.WaitGroup) {
-	if len(n.listeners) == 0 {
-		return
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+// run delivers changes until ctx is done or stop is called.
+func (n *notifier) run(ctx context.Context) {
+	for {
+		select {
+		case <-n.quit:
+			return
+		case <-ctx.Done():
+			return
+		case <-n.wake:
+		}
 		for {
-			select {
-			case <-n.quit:
-				return
-			case <-ctx.Done():
-				return
-			case <-n.wake:
-			}
-			for {
-				n.mu.Lock()
-				if len(n.queue) == 0 {
-					n.mu.Unlock()
-					break
-				}
-				ch := n.queue[0]
-				n.queue = n.queue[1:]
+			n.mu.Lock()
+			if len(n.queue) == 0 {
 				n.mu.Unlock()
-				for _, l := range n.listeners {
-					l(ch)
-				}
+				break
+			}
+			ch := n.queue[0]
+			n.queue = n.queue[1:]
+			n.mu.Unlock()
+			for _, l := range n.listeners {
+				l(ch)
 			}
 		}
-	}()
+	}
 }
 
 func (n *notifier) send(ch Change) {

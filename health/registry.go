@@ -2,12 +2,10 @@ package health
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -16,15 +14,13 @@ import (
 
 // Registry holds the checks of a process, runs them in the background and
 // publishes their results as a [Snapshot] that the HTTP handlers (and the
-// grpchealth server) read. Make one with [New], add checks with
-// [Registry.Register], then call [Registry.Start]; [Registry.Stop] or
-// [Registry.Drain] ends it.
+// grpchealth server) read. [Setup] makes one and starts its checks;
+// [Registry.Shutdown], or [Registry.Drain] at its end, stops them.
 type Registry struct {
 	opts options
 
-	mu      sync.Mutex // guards checks, started, stopped; held for registration and publishing only
+	mu      sync.Mutex // guards checks and stopped; held for registration and publishing only
 	checks  []*check
-	started bool
 	stopped bool
 
 	snap      atomic.Pointer[Snapshot]
@@ -32,137 +28,139 @@ type Registry struct {
 	draining  atomic.Bool
 	drainCh   chan struct{}
 
-	cancel   context.CancelFunc
-	stopWhen func() bool // releases the context.AfterFunc of Start
-	wg       sync.WaitGroup
-	notify   *notifier
+	ctx     context.Context // the checks' parent context, cancelled by Shutdown
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	running atomic.Int64 // the goroutines wg counts, readable without waiting
+	notify  *notifier
 }
 
-// Option configures a [Registry].
-type Option func(*options)
-
-type options struct {
-	log        *zap.Logger
-	authorize  func(*http.Request) bool
-	listeners  []func(Change)
-	jitter     float64
-	drainDelay time.Duration
-	drainCode  int
-	service    Service
-}
-
-// WithLogger logs one line per status change of a check, with the reason
-// of a failure (default: no logging).
-func WithLogger(log *zap.Logger) Option {
-	return func(o *options) {
-		if log != nil {
-			o.log = log
+// Setup validates opts, registers the checks given by [WithCheck] and
+// starts every check in the background: each one at once, then on its
+// interval. It fails, and starts nothing, with an errorsx.InvalidArgument
+// error (several joined, one per option) when an option is out of range
+// or a check cannot be registered ([Registry.Register] says when), or
+// when ctx is already done.
+//
+// ctx's values, not its end, reach every check's context: the checks run
+// until [Registry.Shutdown] (or [Registry.Drain], which ends with it), so
+// that a context cancelled on SIGTERM does not stop them before the drain.
+func Setup(ctx context.Context, opts ...Option) (*Registry, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
 		}
 	}
-}
-
-// WithDetails shows the error text of failing checks to the requests for
-// which authorize returns true; other callers get statuses only. By
-// default nobody sees error text over HTTP: it is in the log.
-func WithDetails(authorize func(*http.Request) bool) Option {
-	return func(o *options) { o.authorize = authorize }
-}
-
-// WithListener calls fn after each status change of a check. Listeners run
-// one at a time on a goroutine of their own, outside every lock; a slow
-// listener delays other listeners, never the checks or the probes.
-func WithListener(fn func(Change)) Option {
-	return func(o *options) {
-		if fn != nil {
-			o.listeners = append(o.listeners, fn)
+	if o.log == nil {
+		o.log = zap.NewNop()
+	}
+	r := &Registry{opts: o, drainCh: make(chan struct{})}
+	errs := o.errs
+	seen := make(map[string]bool, len(o.checks))
+	for _, pc := range o.checks {
+		ch, err := newCheck(pc.name, pc.checker, pc.opts)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case seen[pc.name]:
+			errs = append(errs, errorsx.AlreadyExists.New("health: duplicate check name", "check", pc.name))
+		default:
+			seen[pc.name] = true
+			r.checks = append(r.checks, ch)
 		}
 	}
-}
-
-// WithJitter spreads each check's runs by up to ±fraction of its interval
-// (default 0.1), so that checks of many replicas do not hit a shared
-// dependency at the same instant. It is clamped to [0, 0.5].
-func WithJitter(fraction float64) Option {
-	return func(o *options) { o.jitter = min(max(fraction, 0), 0.5) }
-}
-
-// WithDrainDelay is how long [Registry.Drain] keeps serving, with
-// readiness failing, before it shuts the server down (default
-// [DefaultDrainDelay]). Make it longer than the load balancer's
-// interval × fall.
-func WithDrainDelay(d time.Duration) Option {
-	return func(o *options) { o.drainDelay = max(d, 0) }
-}
-
-// WithDrainNotFound answers readiness with 404 instead of 503 while
-// draining, for HAProxy's "http-check disable-on-404", which then stops
-// sending new traffic but lets existing sessions finish.
-func WithDrainNotFound() Option {
-	return func(o *options) { o.drainCode = http.StatusNotFound }
-}
-
-// DefaultDrainDelay is the drain delay of [Registry.Drain] unless
-// [WithDrainDelay] says otherwise.
-const DefaultDrainDelay = 5 * time.Second
-
-// New returns an empty registry.
-func New(opts ...Option) *Registry {
-	r := &Registry{
-		opts: options{
-			log:        zap.NewNop(),
-			jitter:     0.1,
-			drainDelay: DefaultDrainDelay,
-			drainCode:  http.StatusServiceUnavailable,
-			service:    ServiceFromBuild(),
-		},
-		drainCh: make(chan struct{}),
+	if err := errorsx.Join(errs...); err != nil {
+		return nil, err
 	}
-	for _, o := range opts {
-		o(&r.opts)
+	if err := ctx.Err(); err != nil {
+		return nil, errorsx.Wrap(err, "health: setup")
 	}
-	r.notify = newNotifier(r.opts.listeners)
+	slices.SortFunc(r.checks, func(a, b *check) int { return strings.Compare(a.name, b.name) })
+	r.notify = newNotifier(o.listeners)
+	r.ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	if len(o.listeners) > 0 {
+		r.running.Add(1)
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			defer r.running.Add(-1)
+			r.notify.run(r.ctx)
+		}()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.checks {
+		r.goLoop(c)
+	}
 	r.publishLocked()
-	return r
+	return r, nil
 }
 
-// Register adds a check named name. Names are what probes, logs, gRPC
+// Register adds a check named name and starts it at once: until its first
+// run ends, it fails readiness and startup (unless startup has already
+// passed), not liveness. Names are what probes, logs, gRPC
 // service names and ?exclude= use: keep them short, without "/", ",", "?",
 // ":" (it separates component and measurement in health+json keys) or
 // spaces. The names of the probes are reserved, in any case: "liveness",
 // "readiness", "startup" (gRPC service names) and "livez", "readyz",
 // "startupz", "healthz" (HTTP paths), so that a check can never answer for
 // a probe. Register fails with an errorsx error: InvalidArgument for an
-// empty, malformed or reserved name, a nil checker, a non-positive
-// interval or timeout, or no probe; AlreadyExists for a duplicate name;
-// FailedPrecondition after Start.
+// empty, malformed or reserved name, a nil checker or a [CheckOption] out
+// of range; AlreadyExists for a duplicate name; FailedPrecondition after
+// [Registry.Shutdown].
 func (r *Registry) Register(name string, c Checker, opts ...CheckOption) error {
-	cfg := checkConfig{sets: Readiness, interval: DefaultInterval, timeout: DefaultTimeout, critical: true}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	switch {
-	case name == "" || strings.ContainsAny(name, "/,?: \t\r\n"):
-		return errorsx.InvalidArgument.New("health: check name must be non-empty, without '/', ',', '?', ':' or spaces", "check", name)
-	case reservedNames[strings.ToLower(name)]:
-		return errorsx.InvalidArgument.New("health: check name is reserved for a probe", "check", name)
-	case c == nil || isNilFunc(c):
-		return errorsx.InvalidArgument.New("health: nil checker", "check", name)
-	case cfg.interval <= 0:
-		return errorsx.InvalidArgument.New("health: interval must be positive", "check", name, "interval", cfg.interval.String())
-	case cfg.timeout <= 0:
-		return errorsx.InvalidArgument.New("health: timeout must be positive", "check", name, "timeout", cfg.timeout.String())
-	case cfg.sets&(Liveness|Readiness|Startup) == 0 || cfg.sets&^(Liveness|Readiness|Startup) != 0:
-		return errorsx.InvalidArgument.New("health: a check must belong to liveness, readiness or startup", "check", name, "sets", int(cfg.sets))
+	ch, err := newCheck(name, c, opts)
+	if err != nil {
+		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.started {
-		return errorsx.FailedPrecondition.New("health: register before Start", "check", name)
+	if r.stopped {
+		return errorsx.FailedPrecondition.New("health: Register after Shutdown", "check", name)
 	}
 	for _, ch := range r.checks {
 		if ch.name == name {
 			return errorsx.AlreadyExists.New("health: duplicate check name", "check", name)
 		}
+	}
+	r.checks = append(r.checks, ch)
+	slices.SortFunc(r.checks, func(a, b *check) int { return strings.Compare(a.name, b.name) })
+	// Under r.mu, which Shutdown takes before it waits: the Add happens
+	// before the Wait.
+	r.goLoop(ch)
+	r.publishLocked()
+	return nil
+}
+
+// goLoop runs c's loop on a goroutine of its own; r.mu is held.
+func (r *Registry) goLoop(c *check) {
+	r.running.Add(1)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer r.running.Add(-1)
+		r.loop(r.ctx, c)
+	}()
+}
+
+// newCheck validates a check and its options.
+func newCheck(name string, c Checker, opts []CheckOption) (*check, error) {
+	cfg := checkConfig{sets: Readiness, interval: DefaultInterval, timeout: DefaultTimeout, critical: true}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	switch {
+	case name == "" || strings.ContainsAny(name, "/,?: \t\r\n"):
+		return nil, errorsx.InvalidArgument.New("health: check name must be non-empty, without '/', ',', '?', ':' or spaces", "check", name)
+	case reservedNames[strings.ToLower(name)]:
+		return nil, errorsx.InvalidArgument.New("health: check name is reserved for a probe", "check", name)
+	case c == nil || isNilFunc(c):
+		return nil, errorsx.InvalidArgument.New("health: nil checker", "check", name)
+	case len(cfg.errs) > 0:
+		return nil, errorsx.With(errorsx.Join(cfg.errs...), "check", name)
 	}
 	ch := &check{name: name, checker: c, cfg: cfg}
 	ch.res = Result{
@@ -171,10 +169,7 @@ func (r *Registry) Register(name string, c Checker, opts ...CheckOption) error {
 		Component: cfg.component,
 		Status:    StatusFail, Pending: true,
 	}
-	r.checks = append(r.checks, ch)
-	slices.SortFunc(r.checks, func(a, b *check) int { return strings.Compare(a.name, b.name) })
-	r.publishLocked()
-	return nil
+	return ch, nil
 }
 
 // reservedNames are the probes' names, which checks cannot take: gRPC's
@@ -194,58 +189,31 @@ func isNilFunc(c Checker) bool {
 	return false
 }
 
-// Start runs every check in the background: each one at once, then on its
-// interval. The checks stop at [Registry.Stop] or when ctx is done (which
-// counts as stopped, [Snapshot.Stopped]); ctx's values reach the checks'
-// contexts. Start fails if called twice or after Stop.
-func (r *Registry) Start(ctx context.Context) error {
+// Shutdown stops the checks and waits, until ctx is done, for running
+// checks and listeners to return. At once it publishes a last snapshot,
+// marked [Snapshot.Stopped]: package grpchealth then ends its Watch
+// streams, so that a gRPC server's GracefulStop does not wait for
+// watchers. A check that ignores its context keeps its goroutine until it
+// returns; Shutdown then reports it, as an errorsx.DeadlineExceeded error
+// naming the stuck checks. Shutdown may be called more than once, and from
+// several goroutines; each call waits as the first does.
+func (r *Registry) Shutdown(ctx context.Context) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.started || r.stopped {
-		return errorsx.FailedPrecondition.New("health: Start called twice or after Stop")
+	r.cancel()
+	if !r.stopped {
+		r.stopped = true
+		r.publishLocked()
 	}
-	r.started = true
-	r.stopWhen = context.AfterFunc(ctx, r.markStopped)
-	ctx, r.cancel = context.WithCancel(ctx)
-	r.notify.start(ctx, &r.wg)
-	for _, c := range r.checks {
-		r.wg.Add(1)
-		go r.loop(ctx, c)
-	}
-	r.publishLocked()
-	return nil
-}
-
-// Stop stops the checks and waits, until ctx is done, for running checks
-// and listeners to return. At once it publishes a last snapshot, marked
-// [Snapshot.Stopped]: package grpchealth then ends its Watch streams, so
-// that a gRPC server's GracefulStop does not wait for watchers. A check that ignores its context keeps its
-// goroutine until it returns; Stop then reports it, as an
-// errorsx.DeadlineExceeded error naming the stuck checks. Stop may be
-// called more than once.
-func (r *Registry) Stop(ctx context.Context) error {
-	r.mu.Lock()
-	if r.cancel != nil {
-		r.cancel()
-		r.stopWhen()
-	}
-	r.markStoppedLocked()
-	started := r.started
 	r.mu.Unlock()
 	r.notify.stop()
-	if !started {
-		return nil // no goroutine to wait for, whatever ctx says
-	}
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		select {
-		case <-done: // both ready: nothing is left running
-			return nil
-		default:
+		if r.running.Load() == 0 {
+			return nil // done, though the goroutine that closes it has not run yet
 		}
 		var stuck []string
 		for _, res := range r.Snapshot().results {
@@ -253,20 +221,7 @@ func (r *Registry) Stop(ctx context.Context) error {
 				stuck = append(stuck, res.Name)
 			}
 		}
-		return errorsx.DeadlineExceeded.New("health: checks still running at stop", "stuck", strings.Join(stuck, ","))
-	}
-}
-
-func (r *Registry) markStopped() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.markStoppedLocked()
-}
-
-func (r *Registry) markStoppedLocked() {
-	if !r.stopped {
-		r.stopped = true
-		r.publishLocked()
+		return errorsx.DeadlineExceeded.New("health: checks still running at shutdown", "stuck", strings.Join(stuck, ","))
 	}
 }
 
@@ -295,7 +250,7 @@ func (r *Registry) publishLocked() {
 		c.mu.Unlock()
 		s.index[c.name] = i
 	}
-	if !s.started && r.started && s.compute(Startup, nil) != StatusFail {
+	if !s.started && s.compute(Startup, nil) != StatusFail {
 		r.startedUp.Store(true)
 		s.started = true
 	}

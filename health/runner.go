@@ -30,7 +30,6 @@ type check struct {
 // Runs happen on this goroutine, so there is never more than one in
 // flight, and a check that ignores its context holds only this goroutine.
 func (r *Registry) loop(ctx context.Context, c *check) {
-	defer r.wg.Done()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -162,23 +161,31 @@ func (r *Registry) changed(prev, res Result) {
 	if prev.Pending {
 		ch.From = 0
 	}
-	fields := []zap.Field{
+	from := ch.From.String()
+	if prev.Pending {
+		from = "pending"
+	}
+	fields := make([]zap.Field, 0, 9)
+	fields = append(fields,
 		zap.String("check", res.Name),
-		zap.Stringer("from", ch.From),
+		zap.String("from", from),
 		zap.Stringer("to", res.Status),
 		zap.Stringer("probes", res.Sets),
 		zap.Bool("critical", res.Critical),
 		zap.Duration("duration", res.Duration),
-	}
+	)
 	if res.Stuck {
 		fields = append(fields, zap.Bool("stuck", true))
 	}
 	// A failing check is the state of a dependency, not a bug of this
 	// service: warn, so that a reporting core does not turn every flap of a
-	// dependency into an error report.
+	// dependency into an error report. The reason is there twice: as one
+	// line of text, which survives where the structured "error" is left
+	// out (a core that makes breadcrumbs of warn lines drops it), and as
+	// the error with its code, fields and stack.
 	level := zap.InfoLevel
 	if res.Err != nil {
-		fields = append(fields, errorsx.Zap(res.Err))
+		fields = append(fields, zap.String("reason", output(res.Err)), errorsx.Zap(res.Err))
 		level = zap.WarnLevel
 	}
 	r.opts.log.Log(level, "health check status changed", fields...)

@@ -10,12 +10,18 @@ func TestJitter(t *testing.T) {
 		fraction float64
 		lo, hi   time.Duration
 	}{
-		{0, time.Second, time.Second},
+		{0, 900 * time.Millisecond, 1100 * time.Millisecond}, // the default, 0.1
 		{0.1, 900 * time.Millisecond, 1100 * time.Millisecond},
-		{2, 500 * time.Millisecond, 1500 * time.Millisecond}, // clamped to 0.5
+		{0.5, 500 * time.Millisecond, 1500 * time.Millisecond},
+		{0.99, 10 * time.Millisecond, 1990 * time.Millisecond},
 	}
 	for _, tt := range tests {
-		r := New(WithJitter(tt.fraction))
+		o := defaultOptions()
+		WithJitter(tt.fraction)(&o)
+		if len(o.errs) > 0 {
+			t.Fatalf("jitter %v: %v", tt.fraction, o.errs)
+		}
+		r := &Registry{opts: o}
 		seen := map[time.Duration]bool{}
 		for range 1000 {
 			d := r.jittered(time.Second)
@@ -24,7 +30,7 @@ func TestJitter(t *testing.T) {
 			}
 			seen[d] = true
 		}
-		if tt.fraction > 0 && len(seen) < 100 {
+		if len(seen) < 100 {
 			t.Errorf("jitter %v: only %d distinct intervals in 1000", tt.fraction, len(seen))
 		}
 	}

@@ -23,7 +23,7 @@ var errDown = errors.New("connection refused")
 
 func TestFlapping(t *testing.T) {
 	changes := make(chan string, 64)
-	r := health.New(health.WithListener(func(c health.Change) {
+	r := setup(t, health.WithListener(func(c health.Change) {
 		select {
 		case changes <- c.From.String() + ">" + c.To.String():
 		default:
@@ -34,7 +34,6 @@ func TestFlapping(t *testing.T) {
 	if err := r.Register("dep", sw, health.Every(2*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
 	for i, err := range []error{nil, errDown, nil, errDown, nil} {
 		sw.set(err)
 		want := health.StatusPass
@@ -71,12 +70,11 @@ func TestFlapping(t *testing.T) {
 }
 
 func TestNonCriticalWarns(t *testing.T) {
-	r := health.New()
+	r := setup(t)
 	if err := r.Register("cache", health.CheckFunc(func(context.Context) error { return errDown }),
 		health.NonCritical(), health.Every(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
 	s := waitFor(t, r, "first run", func(s *health.Snapshot) bool { return !result(t, s, "cache").Pending })
 	got := []health.Status{s.Status(health.Readiness), result(t, s, "cache").Status}
 	want := []health.Status{health.StatusWarn, health.StatusWarn}
@@ -91,7 +89,7 @@ func TestNonCriticalWarns(t *testing.T) {
 func TestHungCheck(t *testing.T) {
 	release := make(chan struct{})
 	var calls atomic.Int32
-	r := health.New()
+	r := setup(t)
 	hung := health.CheckFunc(func(context.Context) error {
 		calls.Add(1)
 		<-release // ignores its context
@@ -100,7 +98,6 @@ func TestHungCheck(t *testing.T) {
 	if err := r.Register("hung", hung, health.Every(time.Millisecond), health.Timeout(10*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
 	var once sync.Once
 	t.Cleanup(func() { once.Do(func() { close(release) }) }) // runs before Stop
 
@@ -135,7 +132,7 @@ func TestHungCheck(t *testing.T) {
 }
 
 func TestTimeoutHonoured(t *testing.T) {
-	r := health.New()
+	r := setup(t)
 	slow := health.CheckFunc(func(ctx context.Context) error {
 		<-ctx.Done()
 		return ctx.Err()
@@ -143,7 +140,6 @@ func TestTimeoutHonoured(t *testing.T) {
 	if err := r.Register("slow", slow, health.Every(time.Hour), health.Timeout(5*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
 	s := waitFor(t, r, "timeout", func(s *health.Snapshot) bool { return result(t, s, "slow").Runs == 1 })
 	res := result(t, s, "slow")
 	got := []any{res.Status, res.Timeouts, res.Stuck, errorsx.CodeOf(res.Err), errors.Is(res.Err, context.DeadlineExceeded)}
@@ -156,11 +152,10 @@ func TestTimeoutHonoured(t *testing.T) {
 func panicky(context.Context) error { panic("boom") }
 
 func TestPanickingCheck(t *testing.T) {
-	r := health.New()
+	r := setup(t)
 	if err := r.Register("panicky", health.CheckFunc(panicky), health.Every(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
 	s := waitFor(t, r, "panic", func(s *health.Snapshot) bool { return result(t, s, "panicky").Runs == 1 })
 	res := result(t, s, "panicky")
 	if res.Status != health.StatusFail || res.Panics != 1 {
@@ -185,7 +180,6 @@ func TestPanickingCheck(t *testing.T) {
 // Pending checks fail readiness and startup but not liveness.
 func TestPendingAndStartupLatch(t *testing.T) {
 	gate := make(chan error)
-	r := health.New()
 	check := health.CheckFunc(func(ctx context.Context) error {
 		select {
 		case err := <-gate:
@@ -194,11 +188,10 @@ func TestPendingAndStartupLatch(t *testing.T) {
 			return ctx.Err()
 		}
 	})
-	if err := r.Register("warmup", check, health.For(health.Liveness|health.Readiness|health.Startup),
-		health.Every(time.Millisecond), health.Timeout(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	start(t, r)
+	// Given to Setup: startup waits for it. (Registered later, it would
+	// find startup passed already, and startup stays passed.)
+	r := setup(t, health.WithCheck("warmup", check, health.For(health.Liveness|health.Readiness|health.Startup),
+		health.Every(time.Millisecond), health.Timeout(time.Minute)))
 	probes := func() []health.Status {
 		s := r.Snapshot()
 		return []health.Status{s.Status(health.Liveness), s.Status(health.Readiness), s.Status(health.Startup)}
@@ -219,7 +212,7 @@ func TestPendingAndStartupLatch(t *testing.T) {
 func TestBlockingListener(t *testing.T) {
 	block := make(chan struct{})
 	var calls atomic.Int32
-	r := health.New(health.WithListener(func(health.Change) {
+	r := setup(t, health.WithListener(func(health.Change) {
 		calls.Add(1)
 		<-block
 	}))
@@ -227,7 +220,6 @@ func TestBlockingListener(t *testing.T) {
 	if err := r.Register("dep", sw, health.Every(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
 	t.Cleanup(func() { close(block) })
 	for _, err := range []error{errDown, nil, errDown} {
 		sw.set(err)
@@ -242,28 +234,25 @@ func TestBlockingListener(t *testing.T) {
 	}
 }
 
-// Stop reports a check that does not return.
-func TestStopReportsStuck(t *testing.T) {
+// Shutdown reports a check that does not return.
+func TestShutdownReportsStuck(t *testing.T) {
 	release := make(chan struct{})
-	r := health.New()
 	hung := health.CheckFunc(func(context.Context) error { <-release; return nil })
-	if err := r.Register("hung", hung, health.Timeout(time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(context.Background()); err != nil {
+	r, err := health.Setup(context.Background(), health.WithCheck("hung", hung, health.Timeout(time.Millisecond)))
+	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, r, "stuck", func(s *health.Snapshot) bool { return result(t, s, "hung").Stuck })
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := r.Stop(ctx)
+	err = r.Shutdown(ctx)
 	got := []any{errorsx.CodeOf(err).String(), errorsx.FieldsOf(err)[0].Value}
 	if diff := cmp.Diff([]any{"deadline_exceeded", "hung"}, got); diff != "" {
-		t.Errorf("Stop error mismatch (-want +got):\n%s", diff)
+		t.Errorf("Shutdown error mismatch (-want +got):\n%s", diff)
 	}
 	close(release)
-	if err := r.Stop(context.Background()); err != nil {
-		t.Errorf("second Stop: %v", err)
+	if err := r.Shutdown(context.Background()); err != nil {
+		t.Errorf("second Shutdown: %v", err)
 	}
 }
 
@@ -283,11 +272,10 @@ func TestSlowCheckDoesNotBlockProbes(t *testing.T) {
 		}
 		return nil
 	})
-	r := health.New()
+	r := setup(t)
 	if err := r.Register("slow", slow, health.Every(time.Millisecond), health.Timeout(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
 	<-started // the second run is in flight and will not return by itself
 	defer close(release)
 	h := r.Handler(health.Readiness)
@@ -302,38 +290,55 @@ func TestSlowCheckDoesNotBlockProbes(t *testing.T) {
 }
 
 // Each change of status is one log line with the check, the statuses and
-// the reason; runs that do not change the status log nothing.
+// the reason; runs that do not change the status log nothing. A failure is
+// a warning, and its line stays useful where the structured error is
+// dropped: a core that makes Sentry breadcrumbs of warn lines (package
+// reporting's) leaves out the "error" field, so the reason is also a
+// plain string.
 func TestLogPerChange(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
-	r := health.New(health.WithLogger(zap.New(core)))
 	sw := newSwitchable(nil)
-	if err := r.Register("dep", sw, health.Every(time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
-	start(t, r)
+	r := setup(t, health.WithLogger(zap.New(core)), health.WithCheck("dep", sw, health.Every(time.Millisecond)))
 	waitFor(t, r, "3 runs", func(s *health.Snapshot) bool { return result(t, s, "dep").Runs >= 3 })
-	sw.set(errorsx.Unavailable.New("connection refused", "addr", "db:5432"))
+	sw.set(errorsx.Unavailable.New("connection refused", "addr", "db:5432", "password", errorsx.Secret("hunter2")))
 	waitFor(t, r, "fail", func(s *health.Snapshot) bool { return result(t, s, "dep").Status == health.StatusFail })
 	runs := result(t, r.Snapshot(), "dep").Runs
 	waitFor(t, r, "3 more runs", func(s *health.Snapshot) bool { return result(t, s, "dep").Runs >= runs+3 })
+	sw.set(nil)
+	waitFor(t, r, "pass", func(s *health.Snapshot) bool { return result(t, s, "dep").Status == health.StatusPass })
 
 	type line struct {
-		Level                zapcore.Level
-		Msg, Check, From, To string
-		Error                string
+		Level      zapcore.Level
+		Msg        string
+		Breadcrumb map[string]any // the fields but "error", as a breadcrumb's data
+		Error      string         // the structured error's message
 	}
 	var got []line
 	for _, e := range logs.All() {
 		m := e.ContextMap()
-		l := line{Level: e.Level, Msg: e.Message, Check: m["check"].(string), From: m["from"].(string), To: m["to"].(string)}
+		l := line{Level: e.Level, Msg: e.Message, Breadcrumb: map[string]any{}}
+		for k, v := range m {
+			if k != "error" && k != "duration" {
+				l.Breadcrumb[k] = v
+			}
+		}
 		if ev, ok := m["error"].(map[string]any); ok {
 			l.Error = ev["message"].(string)
 		}
 		got = append(got, l)
 	}
+	fields := func(from, to string, extra ...any) map[string]any {
+		m := map[string]any{"check": "dep", "from": from, "to": to, "probes": "readiness", "critical": true}
+		for i := 0; i < len(extra); i += 2 {
+			m[extra[i].(string)] = extra[i+1]
+		}
+		return m
+	}
 	want := []line{
-		{zapcore.InfoLevel, "health check status changed", "dep", "unknown", "pass", ""},
-		{zapcore.WarnLevel, "health check status changed", "dep", "pass", "fail", "connection refused"},
+		{zapcore.InfoLevel, "health check status changed", fields("pending", "pass"), ""},
+		{zapcore.WarnLevel, "health check status changed", fields("pass", "fail",
+			"reason", "connection refused (addr=db:5432, password=[REDACTED])"), "connection refused"},
+		{zapcore.InfoLevel, "health check status changed", fields("fail", "pass"), ""},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("log lines mismatch (-want +got):\n%s", diff)

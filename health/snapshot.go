@@ -5,7 +5,7 @@ import (
 )
 
 // Result is what is known of one check: its configuration, its last run and
-// its counters since [Registry.Start]. Results are values; a Result never
+// its counters since it was registered. Results are values; a Result never
 // changes after it is published.
 type Result struct {
 	Name     string
@@ -32,7 +32,7 @@ type Result struct {
 	// Observation is what the last run measured, for a [Measurer].
 	Observation Observation
 
-	// Counters since Start: finished runs, failed runs, runs that outlived
+	// Counters since the check was registered: finished runs, failed runs, runs that outlived
 	// their timeout, runs that panicked, and runs found stuck.
 	Runs, Failures, Timeouts, Panics, StuckRuns uint64
 }
@@ -99,9 +99,8 @@ func (s *Snapshot) Result(name string) (Result, bool) {
 // then on readiness fails.
 func (s *Snapshot) Draining() bool { return s.draining }
 
-// Stopped reports whether the registry has stopped ([Registry.Stop], or
-// the context given to [Registry.Start] ended): no check runs any more and
-// this is the last snapshot.
+// Stopped reports whether the registry has stopped ([Registry.Shutdown]):
+// no check runs any more and this is the last snapshot.
 func (s *Snapshot) Stopped() bool { return s.stopped }
 
 // Next returns a channel that is closed when a newer snapshot is published.

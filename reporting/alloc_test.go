@@ -6,6 +6,9 @@
 package reporting_test
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -34,5 +37,26 @@ func TestMiddlewareNoPanicAllocations(t *testing.T) {
 	w := nopWriter{h: http.Header{}}
 	if got := testing.AllocsPerRun(200, func() { h.ServeHTTP(w, req) }); got > 2 {
 		t.Errorf("%v allocations per request, want at most 2", got)
+	}
+}
+
+// TestSlogHandlerAllocations: a record outside any request costs the
+// reporting handler nothing beyond slog's JSON handler, and so does a
+// request's info record, which becomes a breadcrumb, once the request's
+// ring of breadcrumbs has grown: the sentry breadcrumb and its data are
+// made only when an event is.
+func TestSlogHandlerAllocations(t *testing.T) {
+	rec := reportingtest.New(t)
+	log := slog.New(rec.Reporter().SlogHandler(slog.NewJSONHandler(io.Discard, nil)))
+	plain := context.Background()
+	if got := testing.AllocsPerRun(200, func() { log.InfoContext(plain, "charging card", "order", "o-1") }); got > 0 {
+		t.Errorf("%v allocations per record outside a request, want 0", got)
+	}
+	bound := rec.Reporter().Bind(context.Background())
+	for range 100 {
+		log.InfoContext(bound, "charging card", "order", "o-1")
+	}
+	if got := testing.AllocsPerRun(200, func() { log.InfoContext(bound, "charging card", "order", "o-1") }); got > 0 {
+		t.Errorf("%v allocations per breadcrumb record, want 0", got)
 	}
 }

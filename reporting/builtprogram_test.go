@@ -29,7 +29,7 @@ import (
 )
 
 func main() {
-	rep, err := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(os.Args[1], 0))
+	rep, err := reporting.Setup(context.Background(), reporting.WithDSN(""), reporting.WithOutbox(os.Args[1], 0))
 	if err != nil {
 		panic(err)
 	}

@@ -63,10 +63,23 @@ func (j *job) hint() *sentry.EventHint {
 }
 
 // Capture reports err as an event of the request or goroutine in ctx and
-// returns its event ID, or "" when nothing is reported (err is nil, no
-// reporter is bound to ctx, or storm control held it back). It never
+// returns its event ID, or "" when nothing is reported (err is nil or a
+// typed nil pointer, no reporter is bound to ctx, or storm control held
+// it back). It never
 // blocks on the network: the event is built and delivered on the
 // reporter's goroutine.
+//
+// An occurrence that storm control holds back returns "" too: it is
+// counted ([Stats].Suppressed), and the next event of the same
+// fingerprint that goes out carries the count since the last one as the
+// context "storm" ({"suppressed": n}). A caller that must always give the
+// user a reference (a problem's reference_id) falls back to the trace ID
+// of the span in ctx, which still leads to the trace and the log lines:
+//
+//	ref := reporting.Capture(ctx, err)
+//	if ref == "" {
+//		ref = trace.SpanContextFromContext(ctx).TraceID().String()
+//	}
 //
 // The event has one exception per layer of err that carries a stack
 // (innermost first, as Sentry expects), each titled by its errorsx code
@@ -98,7 +111,7 @@ func (r *Reporter) Capture(ctx context.Context, err error) string { return r.cap
 //
 //go:noinline
 func (r *Reporter) capture(ctx context.Context, err error, skip int) string {
-	if err == nil {
+	if isNilError(err) { // a typed nil too: its Error method would panic on the reporter's goroutine
 		return ""
 	}
 	// Nothing is allocated before storm control has had its say, so that

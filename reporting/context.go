@@ -33,6 +33,11 @@ type requestContext struct {
 	// started costs a request nothing.
 	w responseWriter
 
+	// logs are the breadcrumbs of log/slog records (see SlogHandler),
+	// made into sentry breadcrumbs by the hub's event processor only when
+	// an event is made; nil until the first.
+	logs atomic.Pointer[logCrumbs]
+
 	mu  sync.Mutex
 	hub *sentry.Hub
 	// trace is the trace this context's work belongs to when no
@@ -41,6 +46,24 @@ type requestContext struct {
 }
 
 type requestKey struct{}
+
+// logCrumbs returns the context's log breadcrumbs, made on first use.
+func (c *requestContext) logCrumbs() *logCrumbs {
+	if l := c.logs.Load(); l != nil {
+		return l
+	}
+	c.logs.CompareAndSwap(nil, &logCrumbs{})
+	return c.logs.Load()
+}
+
+// mergeLogs is the event processor of the context's hub (see
+// logCrumbs.merge).
+func (c *requestContext) mergeLogs(ev *sentry.Event, hint *sentry.EventHint) *sentry.Event {
+	if l := c.logs.Load(); l != nil {
+		return l.merge(ev, hint)
+	}
+	return ev
+}
 
 // snapshot returns a copy of what an event needs of the request, or nil.
 // Call it on the goroutine that serves the request.
@@ -70,6 +93,7 @@ func (c *requestContext) Hub() *sentry.Hub {
 	if c.hub == nil {
 		c.hub = c.r.hub.Clone()
 		c.hub.Scope().SetPropagationContext(sentry.PropagationContext{TraceID: c.traceLocked(), SpanID: newSpanID()})
+		c.hub.Scope().AddEventProcessor(c.mergeLogs)
 	}
 	return c.hub
 }

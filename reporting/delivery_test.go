@@ -27,7 +27,7 @@ import (
 func TestOutboxWithoutDSN(t *testing.T) {
 	dir := t.TempDir()
 	obs, logs := observer.New(zap.InfoLevel)
-	r, err := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(dir, 0), reporting.WithLogger(zap.New(obs)), reporting.WithRelease("r1"))
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(""), reporting.WithOutbox(dir, 0), reporting.WithLogger(zap.New(obs)), reporting.WithRelease("r1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestSetupErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := reporting.Setup(tt.opts...)
+			r, err := reporting.Setup(context.Background(), tt.opts...)
 			if err == nil {
 				shutdown(t, r)
 				t.Fatalf("Setup succeeded, want an error containing %q", tt.want)
@@ -96,7 +96,7 @@ func TestRelease(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := reporting.Setup(append(tt.opts, reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))...)
+			r, err := reporting.Setup(context.Background(), append(tt.opts, reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +122,7 @@ func TestDeliveryFailuresGoToOutboxAndRetry(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rv := newSentry(t)
 			rv.Set(reportingtest.Status(tt.status, tt.header))
-			r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(10*time.Millisecond, 50*time.Millisecond))
+			r, err := reporting.Setup(context.Background(), reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(10*time.Millisecond, 50*time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +148,7 @@ func TestDeliveryFailuresGoToOutboxAndRetry(t *testing.T) {
 func TestDeliveryHonoursRateLimit(t *testing.T) {
 	rv := newSentry(t)
 	rv.Set(reportingtest.Status(http.StatusTooManyRequests, http.Header{"X-Sentry-Rate-Limits": {"3600:error;transaction:key"}}))
-	r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(time.Millisecond, time.Millisecond))
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestDeliveryRejected(t *testing.T) {
 	rv := newSentry(t)
 	rv.Set(reportingtest.Status(http.StatusBadRequest, nil))
 	dir := t.TempDir()
-	r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0))
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestOutboxSentAtNextStart(t *testing.T) {
 	rv := newSentry(t)
 	rv.Set(reportingtest.Down()) // connection refused
 	dir := t.TempDir()
-	first, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0))
+	first, err := reporting.Setup(context.Background(), reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestOutboxSentAtNextStart(t *testing.T) {
 		t.Fatalf("first process: stats %+v, want 2 outboxed", st)
 	}
 	rv.Set(reportingtest.Up())
-	second, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0))
+	second, err := reporting.Setup(context.Background(), reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestShutdownWaitsUpToDeadline(t *testing.T) {
 	srv.Set(reportingtest.Hang())
 	dir := t.TempDir()
 	dsn := srv.DSN("1")
-	r, err := reporting.Setup(reporting.WithDSN(dsn), reporting.WithOutbox(dir, 0))
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(dsn), reporting.WithOutbox(dir, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestDeliveryTimeoutGoesToOutbox(t *testing.T) {
 	srv := newSentry(t)
 	srv.Set(reportingtest.Hang())
 	dsn := srv.DSN("1")
-	r, err := reporting.Setup(reporting.WithDSN(dsn), reporting.WithOutbox(t.TempDir(), 0),
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(dsn), reporting.WithOutbox(t.TempDir(), 0),
 		reporting.WithSendTimeout(100*time.Millisecond), reporting.WithRetry(time.Hour, time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -309,7 +309,7 @@ func hangingSentry(t *testing.T) (dsn string, requests func() int) {
 func TestDurableBeforeNetwork(t *testing.T) {
 	dsn, requests := hangingSentry(t)
 	dir := t.TempDir()
-	r, err := reporting.Setup(reporting.WithDSN(dsn), reporting.WithOutbox(dir, 0), reporting.WithSendTimeout(time.Hour), reporting.WithStormLimit(1000, 1000))
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(dsn), reporting.WithOutbox(dir, 0), reporting.WithSendTimeout(time.Hour), reporting.WithStormLimit(1000, 1000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func TestRefusedKeepsEverything(t *testing.T) {
 			rv.Set(reportingtest.Status(status, nil))
 			dir := t.TempDir()
 			obs, logs := observer.New(zap.InfoLevel)
-			r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0),
+			r, err := reporting.Setup(context.Background(), reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(dir, 0),
 				reporting.WithRetry(5*time.Millisecond, 20*time.Millisecond), reporting.WithLogger(zap.New(obs)))
 			if err != nil {
 				t.Fatal(err)
@@ -409,7 +409,7 @@ func TestRefusedKeepsEverything(t *testing.T) {
 func TestTooLargeIsMadeSmaller(t *testing.T) {
 	rv := newSentry(t)
 	rv.Set(reportingtest.TooLarge(64 << 10))
-	r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0),
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0),
 		reporting.WithBeforeSend(func(ev *sentry.Event, _ *sentry.EventHint) *sentry.Event {
 			ev.Message = strings.Repeat("x", 300<<10) // a huge log message
 			return ev
@@ -436,7 +436,7 @@ func TestTooLargeIsMadeSmaller(t *testing.T) {
 // Sentry would refuse and no single event can evict the backlog.
 func TestEventsFitRelayBeforeWriting(t *testing.T) {
 	dir := t.TempDir()
-	r, err := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(dir, 0),
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(""), reporting.WithOutbox(dir, 0),
 		reporting.WithBeforeSend(func(ev *sentry.Event, _ *sentry.EventHint) *sentry.Event {
 			for i := range 300 { // GOTRACEBACK=all with 300 goroutines
 				ev.Threads = append(ev.Threads, sentry.Thread{ID: fmt.Sprint(i), Stacktrace: &sentry.Stacktrace{Frames: make([]sentry.Frame, 50)}})
@@ -463,7 +463,7 @@ func TestEventsFitRelayBeforeWriting(t *testing.T) {
 func TestSentAtIsWhenSent(t *testing.T) {
 	rv := newSentry(t)
 	rv.Set(reportingtest.Down())
-	r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(10*time.Millisecond, 10*time.Millisecond))
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0), reporting.WithRetry(10*time.Millisecond, 10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,7 +495,7 @@ func TestNeverMisrouted(t *testing.T) {
 	want := map[string][]string{}
 	var reps []*reporting.Reporter
 	for _, p := range []string{"1", "2"} {
-		r, err := reporting.Setup(reporting.WithDSN(rv.DSN(p)), reporting.WithOutbox(dir, 0), reporting.WithRetry(10*time.Millisecond, 20*time.Millisecond))
+		r, err := reporting.Setup(context.Background(), reporting.WithDSN(rv.DSN(p)), reporting.WithOutbox(dir, 0), reporting.WithRetry(10*time.Millisecond, 20*time.Millisecond))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -538,7 +538,7 @@ func TestUnusableOutbox(t *testing.T) {
 	t.Run("with a DSN", func(t *testing.T) {
 		rv := newSentry(t)
 		obs, logs := observer.New(zap.InfoLevel)
-		r, err := reporting.Setup(reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(unusable, 0), reporting.WithLogger(zap.New(obs)))
+		r, err := reporting.Setup(context.Background(), reporting.WithDSN(rv.DSN("1")), reporting.WithOutbox(unusable, 0), reporting.WithLogger(zap.New(obs)))
 		if err != nil {
 			t.Fatalf("Setup = %v, want it to run without an outbox", err)
 		}
@@ -557,7 +557,7 @@ func TestUnusableOutbox(t *testing.T) {
 	})
 	t.Run("without a DSN", func(t *testing.T) {
 		obs, logs := observer.New(zap.InfoLevel)
-		r, err := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(unusable, 0), reporting.WithLogger(zap.New(obs)))
+		r, err := reporting.Setup(context.Background(), reporting.WithDSN(""), reporting.WithOutbox(unusable, 0), reporting.WithLogger(zap.New(obs)))
 		if err != nil {
 			t.Fatalf("Setup = %v, want it to run without an outbox", err)
 		}
@@ -575,7 +575,7 @@ func TestUnusableOutbox(t *testing.T) {
 // TestOptionZeroAndNil: a nil logger means no logs, and zero values mean
 // the documented defaults, never "nothing" or "forever".
 func TestOptionZeroAndNil(t *testing.T) {
-	r, err := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0), reporting.WithLogger(nil),
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0), reporting.WithLogger(nil),
 		reporting.WithQueueSize(0), reporting.WithRetry(0, 0), reporting.WithStormLimit(0, 0), reporting.WithSendTimeout(0), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -594,7 +594,7 @@ func TestOptionZeroAndNil(t *testing.T) {
 // right after the answer loses nothing the client was told about.
 func TestPanicKeptBeforeTheAnswer(t *testing.T) {
 	dir := t.TempDir()
-	r, err := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(dir, 0))
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(""), reporting.WithOutbox(dir, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

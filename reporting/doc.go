@@ -20,11 +20,26 @@
 // error from Setup naming the option or variable. sentry-go never runs
 // git to guess one.
 //
-//	rep, err := reporting.Setup(reporting.WithLogger(log))
+//	rep, err := reporting.Setup(ctx, reporting.WithLogger(log))
 //	if err != nil { ... }            // malformed DSN, an out-of-range option
 //	defer rep.Shutdown(ctx)
-//	log = log.WithOptions(zap.WrapCore(rep.WrapCore))
+//	log = log.WithOptions(zap.WrapCore(rep.WrapCore))   // zap, or
+//	slogger := slog.New(rep.SlogHandler(jsonHandler))  // log/slog
 //	handler = rep.Middleware(handler)
+//
+// # The module's convention
+//
+// As every supportkit package: a start function Setup(ctx, opts...)
+// returning a value and an error, and [Reporter.Shutdown](ctx), bounded
+// by ctx and idempotent. Options are checked at start: the zero value of
+// each is its documented default (WithQueueSize(0) is 1000,
+// WithRetry(0, 0) is 1s to 1m, WithStormLimit(0, 0) is 1/s with a burst
+// of 10, WithSendTimeout(0) is 10s, WithOutbox("", 0) is the default
+// directory and 16 MiB, the zero Scrubbing the default rules), an
+// out-of-range value is an errorsx InvalidArgument error naming the
+// option and the value (never a secret), and nothing is started. A nil
+// logger means no log output, as does no WithLogger at all. Middleware
+// has the shape func(http.Handler) http.Handler ([Reporter.Middleware]).
 //
 // # What is reported
 //
@@ -35,10 +50,17 @@
 // reference ID. [Go] runs a goroutine with a hub of its own and reports its
 // panic. [Capture] reports an error: one exception per layer that has a
 // stack, titled by its errorsx code, with the fields, the user, the tags,
-// the breadcrumbs of the request and the trace context of its span. The
-// zap core of [Reporter.WrapCore] turns a request's log entries into
-// breadcrumbs and error entries into events, and puts the event ID in the
-// log line.
+// the breadcrumbs of the request and the trace context of its span; it
+// returns "" for an occurrence storm control holds back (see Storms). The
+// zap core of [Reporter.WrapCore] and the log/slog handler of
+// [Reporter.SlogHandler] turn a request's log lines into breadcrumbs and
+// error lines into events, and put the event ID in the log line; both
+// dedupe with Capture the same way.
+//
+// The middleware hands next a copy of the request; the route the
+// http.ServeMux sets on it (Pattern) is copied back onto the request the
+// middleware received once next returns or panics, so that an outer
+// tracing or metrics middleware names the request by its route.
 //
 // The caller never waits for the network: it gathers program counters and
 // a copy of the request (method, host, path, query, headers, capped), and
@@ -115,6 +137,9 @@
 // and tools to read; Shutdown summarises it in one log line. When the
 // outbox cannot be used, Setup still succeeds: with a DSN the events wait
 // in a bounded memory buffer, without one they are counted as dropped.
+// [Stats].Replayed counts the events sent that this reporter did not
+// capture: those an earlier run, a crash monitor or another process left
+// in the outbox.
 //
 // # Tests
 //

@@ -343,7 +343,7 @@ func TestE2ESpotlightTakesEveryEventKind(t *testing.T) {
 		func() { call(t, svc, "/fail?storm=again") })
 
 	// An error log line, from a reporter of this process.
-	rep, err := reporting.Setup(reporting.WithDSN(sp.dsn()), reporting.WithRelease("e2e-release"),
+	rep, err := reporting.Setup(context.Background(), reporting.WithDSN(sp.dsn()), reporting.WithRelease("e2e-release"),
 		reporting.WithEnvironment("e2e"), reporting.WithOutbox(t.TempDir(), 0))
 	if err != nil {
 		t.Fatal(err)

@@ -42,7 +42,7 @@ func outboxEvents(dir string) {
 func Example() {
 	dir, _ := os.MkdirTemp("", "outbox")
 	defer os.RemoveAll(dir)
-	rep, err := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(dir, 0), reporting.WithRelease("v1.2.3"))
+	rep, err := reporting.Setup(context.Background(), reporting.WithDSN(""), reporting.WithOutbox(dir, 0), reporting.WithRelease("v1.2.3"))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -67,7 +67,7 @@ func Example() {
 func ExampleCapture() {
 	dir, _ := os.MkdirTemp("", "outbox")
 	defer os.RemoveAll(dir)
-	rep, _ := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(dir, 0), reporting.WithRelease("v1"))
+	rep, _ := reporting.Setup(context.Background(), reporting.WithDSN(""), reporting.WithOutbox(dir, 0), reporting.WithRelease("v1"))
 	ctx := rep.Bind(context.Background())
 
 	err := errorsx.Unavailable.New("connection refused", "host", "db-1")
@@ -87,7 +87,7 @@ func ExampleCapture() {
 func ExampleReporter_WrapCore() {
 	dir, _ := os.MkdirTemp("", "outbox")
 	defer os.RemoveAll(dir)
-	rep, _ := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(dir, 0), reporting.WithRelease("v1"))
+	rep, _ := reporting.Setup(context.Background(), reporting.WithDSN(""), reporting.WithOutbox(dir, 0), reporting.WithRelease("v1"))
 	var lines bytes.Buffer
 	enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
 	log := zap.New(zapcore.NewCore(enc, zapcore.AddSync(&lines), zap.InfoLevel)).WithOptions(zap.WrapCore(rep.WrapCore))
@@ -114,7 +114,7 @@ func ExampleReporter_WrapCore() {
 func ExampleGo() {
 	dir, _ := os.MkdirTemp("", "outbox")
 	defer os.RemoveAll(dir)
-	rep, _ := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(dir, 0), reporting.WithRelease("v1"))
+	rep, _ := reporting.Setup(context.Background(), reporting.WithDSN(""), reporting.WithOutbox(dir, 0), reporting.WithRelease("v1"))
 	done := make(chan struct{})
 	reporting.Go(rep.Bind(context.Background()), func(ctx context.Context) {
 		defer close(done)

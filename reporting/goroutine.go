@@ -61,6 +61,7 @@ func (r *Reporter) Go(ctx context.Context, fn func(ctx context.Context), opts ..
 		gc.trace = gc.traceID()
 	}
 	gc.hub.Scope().SetPropagationContext(sentry.PropagationContext{TraceID: gc.trace, SpanID: newSpanID()})
+	gc.hub.Scope().AddEventProcessor(gc.mergeLogs) // the parent's, inherited, gives the request's log lines
 	go func() {
 		defer func() {
 			v := recover()

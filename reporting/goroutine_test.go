@@ -58,7 +58,7 @@ func TestGoReportsPanicAndCarriesOn(t *testing.T) {
 // the outbox for the next start.
 func TestGoRePanic(t *testing.T) {
 	if dir := os.Getenv("REPORTING_TEST_REPANIC_OUTBOX"); dir != "" {
-		r, err := reporting.Setup(reporting.WithDSN(""), reporting.WithOutbox(dir, 0))
+		r, err := reporting.Setup(context.Background(), reporting.WithDSN(""), reporting.WithOutbox(dir, 0))
 		if err != nil {
 			t.Fatal(err)
 		}

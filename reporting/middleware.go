@@ -40,19 +40,28 @@ const EventIDAttribute = "sentry.event_id"
 // (http.Flusher, http.Hijacker, io.ReaderFrom, http.Pusher) and unwraps
 // for http.ResponseController.
 //
+// The route comes back up: next gets a copy of the request (with the
+// request's own context), on which an http.ServeMux sets Pattern; once
+// next returns, or panics, that Pattern is copied onto the request the
+// middleware received, as ServeMux itself does to the request it is
+// given. An outer tracing or metrics middleware then reads the route
+// (r.Pattern, "GET /orders/{id}") after its own next returns, for a
+// request that panicked too.
+//
 // Place it inside the tracing middleware, so that the span exists when a
 // panic is reported. A request that does not panic costs two small
 // allocations.
 func (r *Reporter) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		rc := &requestContext{Context: req.Context(), r: r}
+	return http.HandlerFunc(func(w http.ResponseWriter, outer *http.Request) {
+		rc := &requestContext{Context: outer.Context(), r: r}
 		// The context keeps the request it hands down: the mux sets the
 		// route (Pattern) on that one, and events name their transaction
 		// after it.
-		req = req.WithContext(rc)
+		req := outer.WithContext(rc)
 		rc.req = req
 		rc.w.ResponseWriter = w
 		defer func() {
+			outer.Pattern = req.Pattern
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler { //nolint:errorlint // net/http compares it so too
 					panic(v)

@@ -104,7 +104,16 @@ func WithLogger(log *zap.Logger) Option {
 }
 
 // WithScrubbing replaces the default scrubbing rules ([DefaultScrubbing]).
-func WithScrubbing(s Scrubbing) Option { return func(c *config) { c.scrub = s } }
+// The zero Scrubbing keeps the defaults, so that a forgotten field never
+// turns scrubbing off; to change a rule, edit a copy of DefaultScrubbing().
+func WithScrubbing(s Scrubbing) Option {
+	return func(c *config) {
+		if s.isZero() {
+			return
+		}
+		c.scrub = s
+	}
+}
 
 // WithBeforeSend sets a hook that sees every event after scrubbing, just
 // before delivery, as sentry.ClientOptions.BeforeSend does; returning nil
@@ -187,9 +196,19 @@ func WithSendTimeout(d time.Duration) Option {
 
 // WithLogLevels sets the zap levels at and above which log entries become
 // breadcrumbs (default info) and events (default error); see
-// [Reporter.WrapCore].
+// [Reporter.WrapCore] and [Reporter.SlogHandler], which maps slog's levels
+// onto zap's (below info: debug; below warn: info; below error: warn;
+// error and above: error). Without this option the defaults apply; a
+// level outside zap's debug to fatal is an error. (zap's zero level is
+// info, so WithLogLevels(0, 0) makes every info line an event.)
 func WithLogLevels(breadcrumb, event zapcore.Level) Option {
-	return func(c *config) { c.breadcrumbLevel, c.eventLevel = breadcrumb, event }
+	return func(c *config) {
+		if breadcrumb < zapcore.DebugLevel || breadcrumb > zapcore.FatalLevel || event < zapcore.DebugLevel || event > zapcore.FatalLevel {
+			c.bad("WithLogLevels", fmt.Sprintf("%d, %d", breadcrumb, event), "levels must be zap levels from debug (-1) to fatal (5)")
+			return
+		}
+		c.breadcrumbLevel, c.eventLevel = breadcrumb, event
+	}
 }
 
 func defaultConfig() config {

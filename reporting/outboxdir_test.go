@@ -1,6 +1,7 @@
 package reporting_test
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -40,7 +41,7 @@ func TestOutboxDirOfIsSetupsDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := reporting.Setup(reporting.WithDSN(""))
+	r, err := reporting.Setup(context.Background(), reporting.WithDSN(""))
 	if err != nil {
 		t.Fatal(err)
 	}

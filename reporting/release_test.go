@@ -66,7 +66,7 @@ func TestReleaseRejected(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("SENTRY_RELEASE", tt.env)
-			r, err := reporting.Setup(append(tt.opts, reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))...)
+			r, err := reporting.Setup(context.Background(), append(tt.opts, reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))...)
 			if err == nil {
 				shutdown(t, r)
 				t.Fatalf("Setup accepted release %q", r.Release())
@@ -77,7 +77,7 @@ func TestReleaseRejected(t *testing.T) {
 		})
 	}
 	t.Run("200 characters are fine", func(t *testing.T) {
-		r, err := reporting.Setup(reporting.WithRelease(strings.Repeat("a", 200)), reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))
+		r, err := reporting.Setup(context.Background(), reporting.WithRelease(strings.Repeat("a", 200)), reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func TestReleaseRejected(t *testing.T) {
 // none at all is the default.
 func TestInAppPrefixesOption(t *testing.T) {
 	for _, prefixes := range [][]string{{""}, {"example.com/shared", " "}} {
-		r, err := reporting.Setup(reporting.WithInAppPrefixes(prefixes...), reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))
+		r, err := reporting.Setup(context.Background(), reporting.WithInAppPrefixes(prefixes...), reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))
 		if err == nil {
 			shutdown(t, r)
 			t.Errorf("WithInAppPrefixes(%q) accepted", prefixes)
@@ -97,7 +97,7 @@ func TestInAppPrefixesOption(t *testing.T) {
 			t.Errorf("WithInAppPrefixes(%q): error %q (%s), want invalid_argument naming the option", prefixes, err, errorsx.CodeOf(err))
 		}
 	}
-	r, err := reporting.Setup(reporting.WithInAppPrefixes(), reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))
+	r, err := reporting.Setup(context.Background(), reporting.WithInAppPrefixes(), reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0))
 	if err != nil {
 		t.Fatalf("WithInAppPrefixes(): %v", err)
 	}

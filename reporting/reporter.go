@@ -67,6 +67,11 @@ type Stats struct {
 	// Sent counts events delivered to Sentry (or to the transport given
 	// with WithTransport).
 	Sent int64
+	// Replayed counts those of Sent that this reporter did not capture:
+	// read back from the outbox, where an earlier run (or a crash
+	// monitor, or another process sharing the outbox) left them. A
+	// metrics package counts replays with it.
+	Replayed int64
 	// Outboxed counts events written to the outbox; Evicted those removed
 	// to keep it in its bound.
 	Outboxed, Evicted int64
@@ -101,6 +106,7 @@ func (r *Reporter) Stats() Stats {
 	if r.pipe != nil {
 		p := r.pipe.Stats()
 		s.Sent += p.Sent
+		s.Replayed = p.Replayed
 		s.Outboxed, s.Buffered, s.Rejected, s.Shrunk, s.DeliveryFailures = p.Outboxed, p.Buffered, p.Rejected, p.Shrunk, p.Failures
 		s.Dropped += p.Dropped
 	}
@@ -127,7 +133,18 @@ func (r *Reporter) Stats() Stats {
 // warning and the reporter keeps events in a bounded memory buffer instead
 // (with a DSN) or counts what it drops (without one). Setup starts two
 // goroutines, which [Reporter.Shutdown] stops.
-func Setup(opts ...Option) (*Reporter, error) {
+//
+// Setup does no long work: it opens the outbox and returns; the events an
+// earlier run left there are sent in the background (and counted in
+// [Stats].Replayed). A ctx that has already ended is an error; a nil ctx
+// is taken as context.Background.
+func Setup(ctx context.Context, opts ...Option) (*Reporter, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("reporting: setup: %w", err)
+	}
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if o != nil {

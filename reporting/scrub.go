@@ -129,6 +129,12 @@ type scrubber struct {
 	anyValue *regexp.Regexp
 }
 
+// isZero reports whether s is the zero Scrubbing, which WithScrubbing
+// takes as "the defaults".
+func (s Scrubbing) isZero() bool {
+	return len(s.Headers) == 0 && s.HeaderNames == nil && s.Keys == nil && len(s.Values) == 0 && !s.KeepQueryValues
+}
+
 func newScrubber(s Scrubbing) *scrubber {
 	sc := &scrubber{s: s, headers: map[string]bool{}}
 	for _, h := range s.Headers {

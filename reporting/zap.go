@@ -8,8 +8,6 @@ import (
 	"github.com/getsentry/sentry-go"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-
-	"github.com/supportkit/supportkit/errorsx"
 )
 
 // LogContext returns a zap field that ties a log entry to the request or
@@ -139,64 +137,32 @@ func (r *Reporter) captureLog(ctx context.Context, ent zapcore.Entry, with, fiel
 	if err == nil {
 		err = errorField(with)
 	}
-	if err != nil {
-		if id := r.recent.get(err); id != "" {
-			return id // already reported by Capture: one event, one ID
-		}
-		if _, ok := r.storm.held.take(err, true); ok {
-			return "" // Capture just held it back and counted it
-		}
-	}
-	j := &job{kind: kindLog, err: err, message: ent.Message, logger: ent.LoggerName, level: levelOf(ent.Level)}
-	pc := originPC(err)
-	if pc == 0 {
-		// Where it was logged: the stack of an error without its own,
-		// and the call site a log line is grouped (and storm-limited) by.
-		j.pcs = callersAt(ent)
-		if len(j.pcs) > 0 {
-			pc = j.pcs[0]
-		}
-	}
-	code := "log"
-	if err != nil {
-		code = errorsx.CodeOf(err).String()
-	}
-	ok, suppressed := r.storm.take(stormKey{code, pc})
-	if !ok {
-		if err != nil {
-			r.storm.held.put(err, true, "")
-		}
-		return ""
-	}
-	j.suppressed = suppressed
-	j.logFields = encodeFields(with, fields)
+	l := logLine{err: err, message: ent.Message, logger: ent.LoggerName, level: ent.Level, persist: ent.Level >= zapcore.DPanicLevel}
 	if ent.Caller.Defined {
-		j.logFields["caller"] = ent.Caller.TrimmedPath()
+		l.caller = ent.Caller.TrimmedPath()
 	}
-	r.fill(ctx, j)
-	if err != nil {
-		r.recent.put(err, j.id)
-		r.storm.held.put(err, true, j.id) // a Capture of it that follows gets this ID
-	}
-	if ent.Level >= zapcore.DPanicLevel {
-		r.persist(j) // zap is about to panic or exit
-	} else {
-		r.enqueue(item{job: j})
-	}
-	return j.id
+	return r.reportLog(ctx, l,
+		func() []uintptr { return callersAt(ent) },
+		func() map[string]any { return encodeFields(with, fields) })
 }
 
 // callersAt returns a stack for a logged error that has none of its own:
 // the frames above zap's, which is where the entry was logged.
 func callersAt(zapcore.Entry) []uintptr {
 	pcs := make([]uintptr, maxFrames+16)
-	frames := pcs[:runtime.Callers(3, pcs)]
+	return framesAbove(pcs[:runtime.Callers(3, pcs)], "go.uber.org/zap")
+}
+
+// framesAbove drops the innermost frames of a logger (the functions whose
+// names start with logger) and of this package, and returns the rest:
+// where the line was logged, and its callers.
+func framesAbove(frames []uintptr, logger string) []uintptr {
 	for i, pc := range frames {
 		fn := runtime.FuncForPC(pc - 1)
 		if fn == nil {
 			continue
 		}
-		if name := fn.Name(); !strings.HasPrefix(name, "go.uber.org/zap") &&
+		if name := fn.Name(); !strings.HasPrefix(name, logger) &&
 			!strings.HasPrefix(name, "github.com/supportkit/supportkit/reporting.") {
 			return frames[i:]
 		}
@@ -222,7 +188,7 @@ func errorField(fields []zapcore.Field) error {
 	for _, f := range fields {
 		switch f.Type {
 		case zapcore.ErrorType:
-			if err, ok := f.Interface.(error); ok {
+			if err, ok := f.Interface.(error); ok && !isNilError(err) {
 				return err
 			}
 		case zapcore.ObjectMarshalerType:
@@ -238,13 +204,17 @@ func errorField(fields []zapcore.Field) error {
 // given to zap.Object, or the value of errorsx.Zap, which unwraps to its
 // error.
 func errorOfMarshaler(v any) error {
+	var err error
 	switch v := v.(type) {
 	case error:
-		return v // an *errorsx.Error given to zap.Object
+		err = v // an *errorsx.Error given to zap.Object
 	case interface{ Unwrap() error }:
-		return v.Unwrap()
+		err = v.Unwrap()
 	}
-	return nil
+	if isNilError(err) {
+		return nil
+	}
+	return err
 }
 
 // encodeFields turns zap fields into breadcrumb or context data, without

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -259,12 +260,19 @@ func TestResolveRejectsBadValues(t *testing.T) {
 	}
 	t.Run("Setup installs nothing after an error", func(t *testing.T) {
 		clearEnv(t, nil)
-		shutdown, err := Setup(t.Context(), WithEndpoint("collector:4317"))
+		prevTP := otel.GetTracerProvider()
+		prov, err := Setup(t.Context(), WithEndpoint("collector:4317"))
 		if err == nil {
 			t.Error("Setup succeeded; want an error")
 		}
-		if err := shutdown(t.Context()); err != nil {
-			t.Errorf("shutdown after a failed Setup: %v", err)
+		if prov != nil {
+			t.Errorf("Setup returned %+v with its error; want nil", prov)
+		}
+		if otel.GetTracerProvider() != prevTP {
+			t.Errorf("the global tracer provider changed to %T after a failed Setup", otel.GetTracerProvider())
+		}
+		if err := prov.Shutdown(t.Context()); err != nil {
+			t.Errorf("Shutdown of the nil Provider of a failed Setup: %v", err)
 		}
 	})
 }
@@ -352,11 +360,11 @@ func TestResolveWarnsAboutBadEnvironment(t *testing.T) {
 func TestSetupWarnsOnceAndStarts(t *testing.T) {
 	clearEnv(t, map[string]string{envSampler: "sometimes", envDisabled: "true"})
 	obs, logs := observer.New(zap.WarnLevel)
-	shutdown, err := Setup(t.Context(), WithLogger(zap.New(obs)))
+	prov, err := Setup(t.Context(), WithLogger(zap.New(obs)))
 	if err != nil {
 		t.Fatalf("Setup = %v, want it to start with the default", err)
 	}
-	defer func() { _ = shutdown(t.Context()) }()
+	defer func() { _ = prov.Shutdown(t.Context()) }()
 	lines := logs.All()
 	if len(lines) != 1 || lines[0].ContextMap()["variable"] != envSampler || lines[0].ContextMap()["value"] != "sometimes" {
 		t.Errorf("warnings %v, want one naming %s=sometimes", lines, envSampler)

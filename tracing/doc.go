@@ -6,19 +6,39 @@
 //
 // # Set-up
 //
-// One call, at start, returns the function that flushes and stops tracing
-// at shutdown:
+// One call, at start, returns the [Provider] that holds tracing; its
+// Shutdown flushes and stops it at shutdown:
 //
-//	shutdown, err := tracing.Setup(ctx, tracing.WithLogger(log))
+//	tp, err := tracing.Setup(ctx, tracing.WithLogger(log))
 //	if err != nil {
 //		return err
 //	}
-//	defer shutdown(context.Background()) // after the HTTP server has stopped
+//	defer tp.Shutdown(context.Background()) // after the HTTP server has stopped
+//	handler := tp.Middleware()(mux)
 //
-// Setup installs the tracer provider and the propagator as OpenTelemetry's
-// globals, so that [Middleware], [Transport] and any other instrumentation
-// use them. It never exits the process and starts no goroutine that its
-// shutdown function does not stop.
+// Setup also installs the tracer provider and the propagator as
+// OpenTelemetry's globals, so that the package-level [Middleware] and
+// [Transport] and any other instrumentation use them; the Provider's own
+// [Provider.Middleware] and [Provider.Transport] use the provider whatever
+// the globals say. It never exits the process and starts no goroutine that
+// Shutdown does not stop.
+//
+// # Conventions
+//
+// Package tracing follows the module's conventions, as packages health and
+// reporting do:
+//
+//   - a start function, Setup(ctx, opts...), returns a value (*Provider)
+//     and an error; nothing starts before it;
+//   - (*Provider).Shutdown(ctx) is bounded by ctx and idempotent; a nil
+//     *Provider's methods are safe (Shutdown returns nil, Middleware
+//     returns the handler unchanged);
+//   - options are validated by Setup: an option given its argument's zero
+//     value ("", nil) leaves the documented default, a value that is not
+//     valid is an errorsx InvalidArgument error naming the option and the
+//     value;
+//   - a nil logger ([WithLogger]) means no log output;
+//   - HTTP middleware has the shape func(http.Handler) http.Handler.
 //
 // # Configuration
 //
@@ -69,32 +89,40 @@
 //
 // # HTTP
 //
-// [Middleware] wraps a handler (usually the *http.ServeMux) with otelhttp
-// and names each span "{method} {route}" from the route pattern, with
-// http.route set, skips the health endpoints, and marks the span as failed
-// when the handler panics. The route comes from r.Pattern, which the mux
-// sets on the request it receives: when a middleware between the two
-// passes a copy down (r.WithContext, as most do), give the mux with
-// [WithRouter]. [Transport] traces outgoing calls and carries the trace
-// context to the service called.
+// [Provider.Middleware] (or [Middleware], with the globals) wraps a handler
+// (usually the *http.ServeMux) with otelhttp and names each span
+// "{method} {route}" from the route pattern, with http.route set, also
+// when the handler panics; skips the health endpoints; and marks the span
+// as failed when the handler panics, with one exception event. The route
+// comes from r.Pattern, which the mux sets on the request it receives, read
+// once the handler has returned from the request the middleware passed
+// down: a middleware in between that passes a copy down (r.WithContext)
+// copies r.Pattern back after its next returns, as package reporting's
+// does; for another router, or another such middleware, give the router
+// with [WithRouter]. [Transport] traces outgoing calls and carries the
+// trace context to the service called.
 //
 // A 4xx answer is the client's error: following the HTTP semantic
 // conventions the server span's status stays unset (the status code is in
-// http.response.status_code); a 5xx sets it to Error. To put the error
-// itself on the span, call [RecordError].
+// http.response.status_code); a 5xx sets it to Error, keeping the
+// description a handler gave with [RecordError] (or a recovering middleware
+// gave). To put the error itself on the span, call [RecordError].
 //
 // # Errors
 //
-// [RecordError] records an error on the request's span: status Error, an
-// "exception" event whose type is the errorsx code, with the message, the
-// stack where the error started and the error's fields. Secret values
-// ([errorsx.Secret]) never reach the span.
+// [RecordError] records an error on the request's span: status Error with
+// the error's message as its description, one "exception" event whose type
+// is the errorsx code (or the Go type of a foreign error), with the
+// message, the stack where the error started, the error's fields and the
+// caller's attributes (the Sentry event ID of the same failure, say).
+// Secret values ([errorsx.Secret]) never reach the span.
 //
 // # Logs
 //
 // [LogFields] and [Logger] put trace_id, span_id and trace_flags on zap
-// log lines, so that a support engineer goes from a log line to its trace
-// and back. Neither allocates when the context carries no span.
+// log lines, and [SlogHandler] on log/slog records, so that a support
+// engineer goes from a log line to its trace and back. None allocates when
+// the context carries no span.
 //
 // # Tests
 //

@@ -3,8 +3,10 @@ package tracing_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 
 	"go.opentelemetry.io/otel"
@@ -26,7 +28,7 @@ func ExampleSetup() {
 	}()
 
 	ctx := context.Background()
-	shutdown, err := tracing.Setup(ctx,
+	tp, err := tracing.Setup(ctx,
 		tracing.WithServiceName("checkout"), // OTEL_SERVICE_NAME wins
 		tracing.WithExporter("none"),        // OTEL_TRACES_EXPORTER wins
 		tracing.WithLogger(zap.NewNop()))    // logs the effective configuration
@@ -35,13 +37,13 @@ func ExampleSetup() {
 		return
 	}
 	defer func() {
-		if err := shutdown(ctx); err != nil {
+		if err := tp.Shutdown(ctx); err != nil {
 			fmt.Println("tracing shutdown:", err)
 		}
 	}()
 
 	// Nothing is exported, but spans still have IDs for the logs.
-	_, span := otel.Tracer("example").Start(ctx, "work")
+	_, span := tp.TracerProvider().Tracer("example").Start(ctx, "work")
 	defer span.End()
 	fmt.Println("trace ID valid:", span.SpanContext().IsValid())
 	// Output: trace ID valid: true
@@ -125,4 +127,28 @@ func ExampleTransport() {
 	client := &http.Client{Transport: tracing.Transport(nil)}
 	_ = client // client.Do(req.WithContext(r.Context())) from a handler
 	// Output:
+}
+
+// Every log/slog record logged with a request's context carries its trace
+// ID, at the top level even inside a group.
+func ExampleSlogHandler() {
+	tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	ctx := trace.ContextWithSpanContext(context.Background(),
+		trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}))
+
+	noTime := &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) == 0 && a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}
+	log := slog.New(tracing.SlogHandler(slog.NewJSONHandler(os.Stdout, noTime)))
+	log.InfoContext(ctx, "order loaded", "order_id", "o-1")
+	log.WithGroup("request").InfoContext(ctx, "order loaded", "method", "GET")
+	log.Info("no request, no trace")
+	// Output:
+	// {"level":"INFO","msg":"order loaded","order_id":"o-1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01"}
+	// {"level":"INFO","msg":"order loaded","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01","request":{"method":"GET"}}
+	// {"level":"INFO","msg":"no request, no trace"}
 }

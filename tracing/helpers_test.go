@@ -30,21 +30,21 @@ func clearEnv(t *testing.T, kv map[string]string) {
 
 // setupForTest runs Setup with an in-memory exporter behind a synchronous
 // processor, and restores OpenTelemetry's globals when the test ends.
-func setupForTest(t *testing.T, opts ...Option) (*tracetest.InMemoryExporter, func(context.Context) error) {
+func setupForTest(t *testing.T, opts ...Option) (*tracetest.InMemoryExporter, *Provider) {
 	t.Helper()
 	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
 	exp := tracetest.NewInMemoryExporter()
 	opts = append([]Option{WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(exp))}, opts...)
-	shutdown, err := Setup(context.Background(), opts...)
+	prov, err := Setup(context.Background(), opts...)
 	if err != nil {
 		t.Fatalf("Setup: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := shutdown(context.Background()); err != nil {
+		if err := prov.Shutdown(context.Background()); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 		otel.SetTracerProvider(prevTP)
 		otel.SetTextMapPropagator(prevProp)
 	})
-	return exp, shutdown
+	return exp, prov
 }

@@ -3,9 +3,12 @@ package tracing
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -159,6 +162,7 @@ func TestMiddlewareMarksPanics(t *testing.T) {
 		{"string", "index out of range", "string", "panic: index out of range"},
 		{"plain error", errors.New("boom"), "*errors.errorString", "panic: boom"},
 		{"errorsx error", errorsx.Internal.New("invariant broken"), "internal", "panic: invariant broken"},
+		{"a nil pointer as the error", (*fs.PathError)(nil), "*fs.PathError", "panic: <nil>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,4 +289,211 @@ func otelhttpTracerProvider(tp trace.TracerProvider) otelhttp.Option {
 }
 func otelhttpPropagators(p propagation.TextMapPropagator) otelhttp.Option {
 	return otelhttp.WithPropagators(p)
+}
+
+// recoverer stands for the reporting middleware as the module wires it,
+// between this middleware and the mux: it passes a copy of the request
+// down (r.WithContext), copies the route the mux set on the copy back onto
+// the request it was given once next returns, as net/http's ServeMux does
+// with the request it is given, and, when it recovers a panic, marks the
+// span as failed and answers 500.
+func recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r2 := r.WithContext(context.WithValue(r.Context(), recovererKey{}, true))
+		defer func() {
+			r.Pattern = r2.Pattern
+			if v := recover(); v != nil {
+				trace.SpanFromContext(r.Context()).SetStatus(codes.Error, fmt.Sprint("panic: ", v))
+				w.WriteHeader(http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r2)
+	})
+}
+
+type recovererKey struct{}
+
+// TestMiddlewareRoutesThroughACopyingMiddleware: with a middleware between
+// this one and the mux that passes a copy down and copies the route back,
+// the span is named by the route, also when that middleware recovered a
+// panic, and, without one, when the panic goes on up through this one.
+func TestMiddlewareRoutesThroughACopyingMiddleware(t *testing.T) {
+	tests := []struct {
+		name      string
+		recoverer bool
+		target    string
+		want      spanSummary
+	}{
+		{"normal return", true, "/orders/42", spanSummary{"GET /orders/{id}", trace.SpanKindServer, "/orders/{id}", codes.Unset}},
+		{"a panic it recovered", true, "/orders/panic", spanSummary{"GET /orders/{id}", trace.SpanKindServer, "/orders/{id}", codes.Error}},
+		{"a panic nobody below recovered", false, "/orders/panic", spanSummary{"GET /orders/{id}", trace.SpanKindServer, "/orders/{id}", codes.Error}},
+		{"a 5xx", true, "/orders/fail", spanSummary{"GET /orders/{id}", trace.SpanKindServer, "/orders/{id}", codes.Error}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp, exp := newTestProvider(t)
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+				switch r.PathValue("id") {
+				case "panic":
+					panic("boom")
+				case "fail":
+					w.WriteHeader(http.StatusBadGateway)
+				}
+			})
+			var h http.Handler = mux
+			if tt.recoverer {
+				h = recoverer(h)
+			}
+			h = Middleware(WithTracerProvider(tp))(h)
+			func() {
+				defer func() { _ = recover() }()
+				h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", tt.target, nil))
+			}()
+			spans := exp.GetSpans()
+			if len(spans) != 1 {
+				t.Fatalf("got %d spans; want 1", len(spans))
+			}
+			if diff := cmp.Diff(tt.want, summarize(spans[0])); diff != "" {
+				t.Errorf("span mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMiddlewareKeepsTheStatusDescription: otelhttp sets the status of a
+// 5xx to Error without a description once the handler has returned; the
+// description RecordError (or a recovering middleware) gave stays.
+func TestMiddlewareKeepsTheStatusDescription(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		want    sdktrace.Status
+	}{
+		{"RecordError and a 500", func(w http.ResponseWriter, r *http.Request) {
+			RecordError(r.Context(), errorsx.Internal.New("ledger unavailable", "token", errorsx.Secret("t0k")))
+			w.WriteHeader(http.StatusInternalServerError)
+		}, sdktrace.Status{Code: codes.Error, Description: "ledger unavailable"}},
+		{"a recovered panic", func(w http.ResponseWriter, r *http.Request) { panic("nil map") },
+			sdktrace.Status{Code: codes.Error, Description: "panic: nil map"}},
+		{"a bare 503", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) },
+			sdktrace.Status{Code: codes.Error}},
+		{"RecordError and a 404: the error stays", func(w http.ResponseWriter, r *http.Request) {
+			RecordError(r.Context(), errorsx.NotFound.New("no such order"))
+			w.WriteHeader(http.StatusNotFound)
+		}, sdktrace.Status{Code: codes.Error, Description: "no such order"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp, exp := newTestProvider(t)
+			Middleware(WithTracerProvider(tp))(recoverer(tt.handler)).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
+			spans := exp.GetSpans()
+			if len(spans) != 1 {
+				t.Fatalf("got %d spans; want 1", len(spans))
+			}
+			if diff := cmp.Diff(tt.want, spans[0].Status); diff != "" {
+				t.Errorf("status mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMiddlewareOneExceptionEventPerPanic: a panic that goes up through
+// the middleware is one exception event with one type and the panic
+// site's stack, also when the tracer provider is the SDK's default one,
+// which records panics itself; an aborted response (http.ErrAbortHandler,
+// which net/http swallows, and which a recovering middleware below uses
+// after recording the panic itself) adds none.
+func TestMiddlewareOneExceptionEventPerPanic(t *testing.T) {
+	tests := []struct {
+		name      string
+		value     any
+		wantTypes []string
+	}{
+		{"a panic", "boom", []string{"string"}},
+		{"an aborted response", http.ErrAbortHandler, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			exp := tracetest.NewInMemoryExporter()
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp)) // records panics
+			t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+			h := Middleware(WithTracerProvider(tp))(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panicWith(tt.value) }))
+			func() {
+				defer func() { _ = recover() }()
+				h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
+			}()
+			spans := exp.GetSpans()
+			if len(spans) != 1 {
+				t.Fatalf("got %d spans; want 1", len(spans))
+			}
+			var types []string
+			for _, e := range spans[0].Events {
+				if e.Name != "exception" {
+					continue
+				}
+				var stack string
+				for _, kv := range e.Attributes {
+					switch kv.Key {
+					case "exception.type":
+						types = append(types, kv.Value.AsString())
+					case "exception.stacktrace":
+						stack = kv.Value.AsString()
+					}
+				}
+				if !strings.HasPrefix(stack, "github.com/supportkit/supportkit/tracing.panicWith\n") {
+					t.Errorf("stack does not start at the panic site:\n%s", stack)
+				}
+				if strings.Contains(stack, "(0x") || strings.Contains(stack, "goroutine ") {
+					t.Errorf("stack carries argument values or goroutine headers:\n%s", stack)
+				}
+			}
+			if diff := cmp.Diff(tt.wantTypes, types); diff != "" {
+				t.Errorf("exception types mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+//go:noinline
+func panicWith(v any) { panic(v) }
+
+// TestMiddlewareConcurrentRequests drives one middleware from many
+// goroutines with failing, panicking and plain requests: run with -race.
+func TestMiddlewareConcurrentRequests(t *testing.T) {
+	tp, exp := newTestProvider(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		switch r.PathValue("id") {
+		case "panic":
+			panic("boom")
+		case "fail":
+			RecordError(r.Context(), errorsx.Unavailable.New("ledger down"))
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	h := Middleware(WithTracerProvider(tp))(recoverer(mux))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for _, id := range []string{"1", "fail", "panic", "2"} {
+				for range 10 {
+					h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/orders/"+id, nil))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got := map[string]int{}
+	for _, s := range exp.GetSpans() {
+		got[s.Name+" "+s.Status.Code.String()+" "+s.Status.Description]++
+	}
+	want := map[string]int{
+		"GET /orders/{id} Unset ":            160,
+		"GET /orders/{id} Error ledger down": 80,
+		"GET /orders/{id} Error panic: boom": 80,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("spans mismatch (-want +got):\n%s", diff)
+	}
 }

@@ -12,7 +12,9 @@ import (
 // Option configures [Setup]. Options are the code's defaults: where an
 // OTEL_* variable that covers the same setting is set, the variable wins,
 // so that operators can reconfigure a deployed service without a rebuild
-// (see the package documentation for the list).
+// (see the package documentation for the list). An option given its
+// argument's zero value ("", nil) leaves the documented default in place;
+// a value that is not valid makes Setup return an error naming the option.
 type Option func(*options)
 
 type options struct {
@@ -77,7 +79,7 @@ func WithHeaders(headers map[string]string) Option {
 }
 
 // WithSampler sets the sampler. OTEL_TRACES_SAMPLER (with
-// OTEL_TRACES_SAMPLER_ARG) wins over it. The default is
+// OTEL_TRACES_SAMPLER_ARG) wins over it. The default (also for a nil s) is
 // parentbased_always_on.
 func WithSampler(s sdktrace.Sampler) Option { return func(o *options) { o.sampler = s } }
 
@@ -90,20 +92,30 @@ func WithPropagators(names ...string) Option {
 }
 
 // WithSpanExporter adds an exporter of your own, batched like the others.
-// It is used in addition to those OTEL_TRACES_EXPORTER names.
+// It is used in addition to those OTEL_TRACES_EXPORTER names. A nil e adds
+// nothing.
 func WithSpanExporter(e sdktrace.SpanExporter) Option {
-	return func(o *options) { o.spanExporters = append(o.spanExporters, e) }
+	return func(o *options) {
+		if e != nil {
+			o.spanExporters = append(o.spanExporters, e)
+		}
+	}
 }
 
 // WithSpanProcessor adds a span processor of your own (a synchronous one in
-// tests, for example; see package tracingtest).
+// tests, for example; see package tracingtest). A nil p adds nothing.
 func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
-	return func(o *options) { o.processors = append(o.processors, p) }
+	return func(o *options) {
+		if p != nil {
+			o.processors = append(o.processors, p)
+		}
+	}
 }
 
 // WithLogger makes Setup log the effective configuration once, at info
-// level, and routes OpenTelemetry's internal errors (a failed export, for
-// example) to log at warn level.
+// level, and the OTEL_* values it ignored at warn level, and routes
+// OpenTelemetry's internal errors (a failed export, for example) to log at
+// warn level. A nil log, the default, means no log output.
 func WithLogger(log *zap.Logger) Option { return func(o *options) { o.logger = log } }
 
 // WithDisabled turns tracing off, as OTEL_SDK_DISABLED=true does: no spans
@@ -111,6 +123,6 @@ func WithLogger(log *zap.Logger) Option { return func(o *options) { o.logger = l
 // OTEL_SDK_DISABLED to "false" turns it back on.
 func WithDisabled(disabled bool) Option { return func(o *options) { o.disabled = disabled } }
 
-// WithConsoleWriter sets where the "console" exporter writes (default
-// standard output).
+// WithConsoleWriter sets where the "console" exporter writes (nil, the
+// default: standard output).
 func WithConsoleWriter(w io.Writer) Option { return func(o *options) { o.console = w } }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -16,46 +17,103 @@ import (
 	"github.com/supportkit/supportkit/errorsx"
 )
 
-// RecordError records err on the span in ctx; see [RecordSpanError].
-func RecordError(ctx context.Context, err error) {
-	RecordSpanError(trace.SpanFromContext(ctx), err)
+// RecordError records err on the span in ctx, with attrs on its exception
+// event; see [RecordSpanError].
+func RecordError(ctx context.Context, err error, attrs ...attribute.KeyValue) {
+	RecordSpanError(trace.SpanFromContext(ctx), err, attrs...)
 }
 
 // RecordSpanError records err on span the way a support engineer wants to
 // find it in a trace viewer:
 //
-//   - the span's status is Error, with err's message as its description,
-//     and its error.type attribute is the exception type below;
-//   - an "exception" event (the semantic conventions' name) carries
-//     exception.type (the errorsx code, such as "not_found", or, for an
-//     error without one, the Go type of its innermost cause, such as
+//   - the span's status is Error, with err's message as its description
+//     (err.Error(): errorsx prints a [errorsx.Secret] formatted into a
+//     message as [REDACTED], also for a 5xx error), and its error.type
+//     attribute is the exception type below;
+//   - exactly one "exception" event (the semantic conventions' name)
+//     carries exception.type (the errorsx code, such as "not_found", or,
+//     for an error without one, the Go type of its innermost cause, such as
 //     "*fs.PathError"), exception.message (err.Error()) and
 //     exception.stacktrace (the errorsx stack where err started, as Go
-//     prints a goroutine's stack; absent when err carries none);
+//     prints a goroutine's stack without argument values; absent when err
+//     carries none);
 //   - the event also carries err's fields (errorsx key-values, every layer,
-//     outer layers winning on the same key) as attributes. A secret field's
-//     value never reaches the span: its attribute reads "[REDACTED]".
+//     the outer layer's value for a key set in several) as attributes. A
+//     secret field's value never reaches the span: its attribute reads
+//     "[REDACTED]". Fields named exception.* are left out;
+//   - attrs are added to the event as well, winning over a field with the
+//     same key: the Sentry event ID of the same failure, for example
+//     (attribute.String("sentry.event_id", id)). Attributes with the keys
+//     of the three exception.* attributes above are ignored.
+//
+// One attribute per key: exporters and viewers that keep only the first or
+// the last of a repeated key cannot show a forged or stale one.
 //
 // It does nothing when err is nil or the span is not recording, so it
 // costs nothing when tracing is off or the request was not sampled.
-func RecordSpanError(span trace.Span, err error) {
+func RecordSpanError(span trace.Span, err error, attrs ...attribute.KeyValue) {
 	if err == nil || !span.IsRecording() {
 		return
 	}
-	typ := exceptionType(err)
-	msg := err.Error()
-	fields := errorsx.FieldsOf(err)
-	attrs := make([]attribute.KeyValue, 0, 3+len(fields))
-	attrs = append(attrs, semconv.ExceptionType(typ), semconv.ExceptionMessage(msg))
-	if st := stacktrace(errorsx.StackOf(err)); st != "" {
-		attrs = append(attrs, semconv.ExceptionStacktrace(st))
+	var typ, msg, st string
+	var fields []errorsx.Field
+	if typedNil(err) {
+		// Its Error and Unwrap methods would dereference nil: record
+		// what zap prints for it.
+		typ, msg = fmt.Sprintf("%T", err), "<nil>"
+	} else {
+		typ, msg = exceptionType(err), err.Error()
+		st = stacktrace(errorsx.StackOf(err))
+		fields = errorsx.FieldsOf(err)
 	}
-	for _, f := range fields {
-		attrs = append(attrs, fieldAttr(f))
+	out := make([]attribute.KeyValue, 0, 3+len(fields)+len(attrs))
+	out = append(out, semconv.ExceptionType(typ), semconv.ExceptionMessage(msg))
+	if st != "" {
+		out = append(out, semconv.ExceptionStacktrace(st))
 	}
-	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(attrs...))
+	own := len(out)
+	for _, a := range attrs {
+		if !exceptionKey(a.Key) && !hasKey(out[own:], a.Key) {
+			out = append(out, a)
+		}
+	}
+	// Fields come innermost layer first: walking them backwards keeps the
+	// outer layer's value for a key.
+	for i := len(fields) - 1; i >= 0; i-- {
+		k := attribute.Key(fields[i].Key)
+		if !strings.HasPrefix(string(k), "exception.") && !hasKey(out[own:], k) {
+			out = append(out, fieldAttr(fields[i]))
+		}
+	}
+	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(out...))
 	span.SetStatus(codes.Error, msg)
 	span.SetAttributes(semconv.ErrorTypeKey.String(typ))
+}
+
+// typedNil reports whether err is a nil pointer (or other nil value) in a
+// non-nil interface.
+func typedNil(err error) bool {
+	v := reflect.ValueOf(err)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
+}
+
+// exceptionKey reports whether k is one of the attributes RecordSpanError
+// sets itself.
+func exceptionKey(k attribute.Key) bool {
+	return k == semconv.ExceptionTypeKey || k == semconv.ExceptionMessageKey || k == semconv.ExceptionStacktraceKey
+}
+
+func hasKey(attrs []attribute.KeyValue, k attribute.Key) bool {
+	for _, a := range attrs {
+		if a.Key == k {
+			return true
+		}
+	}
+	return false
 }
 
 // exceptionType names the kind of err: its errorsx code when it has one,

@@ -6,18 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/tracing/tracingtest"
 )
 
 // recorded is what RecordError leaves on a span, flattened for comparison.
@@ -28,11 +31,11 @@ type recorded struct {
 	StackTop  string            // the stack's first function
 }
 
-func recordOn(t *testing.T, err error) (recorded, string) {
+func recordOn(t *testing.T, err error, attrs ...attribute.KeyValue) (recorded, string) {
 	t.Helper()
 	tp, exp := newTestProvider(t)
 	ctx, span := tp.Tracer("test").Start(context.Background(), "op")
-	RecordError(ctx, err)
+	RecordError(ctx, err, attrs...)
 	span.End()
 	spans := exp.GetSpans()
 	if len(spans) != 1 {
@@ -182,4 +185,136 @@ func BenchmarkRecordError(b *testing.B) {
 			RecordError(ctx, err)
 		}
 	})
+}
+
+// exceptionEvents returns the exception events of the only span rec has,
+// each as its attributes (the stack reduced to its first function), and
+// the number of exception.type attributes among them.
+func exceptionEvents(t *testing.T, rec *tracingtest.Recorder) (events []map[string]string, types int) {
+	t.Helper()
+	spans := rec.Spans()
+	if len(spans) != 1 {
+		t.Fatalf("got %d spans; want 1", len(spans))
+	}
+	for _, e := range spans[0].Events {
+		if e.Name != "exception" {
+			continue
+		}
+		m := map[string]string{}
+		for _, kv := range e.Attributes {
+			v := kv.Value.Emit()
+			switch kv.Key {
+			case "exception.type":
+				types++
+			case "exception.stacktrace":
+				v, _, _ = strings.Cut(v, "\n")
+			}
+			m[string(kv.Key)] = v
+		}
+		events = append(events, m)
+	}
+	return events, types
+}
+
+// TestRecordErrorEventAttributes: one exception event with one of each
+// exception.* attribute, the caller's attributes on it (sentry.event_id,
+// say), fields that cannot replace the exception's own attributes, one
+// attribute per key.
+func TestRecordErrorEventAttributes(t *testing.T) {
+	tests := []struct {
+		name  string
+		err   error
+		attrs []attribute.KeyValue
+		want  map[string]string
+	}{
+		{
+			name:  "the caller's attributes",
+			err:   findUser("u-7"),
+			attrs: []attribute.KeyValue{attribute.String("sentry.event_id", "0123456789abcdef0123456789abcdef")},
+			want: map[string]string{
+				"exception.type": "not_found", "exception.message": "user not found",
+				"exception.stacktrace": "github.com/supportkit/supportkit/tracing.findUser",
+				"user_id":              "u-7", "attempt": "3", "cached": "false", "ratio": "0.5", "wait": "2s", "token": "[REDACTED]",
+				"sentry.event_id": "0123456789abcdef0123456789abcdef",
+			},
+		},
+		{
+			name: "fields named like the exception's attributes are left out",
+			err:  errorsx.Internal.New("boom", "exception.type", "forged", "exception.message", "forged", "exception.stacktrace", "forged", "k", "v"),
+			want: map[string]string{
+				"exception.type": "internal", "exception.message": "boom",
+				"exception.stacktrace": "github.com/supportkit/supportkit/tracing.TestRecordErrorEventAttributes", "k": "v",
+			},
+		},
+		{
+			name:  "the outer layer's field wins, the caller's attribute over both; the exception's own stay",
+			err:   errorsx.Wrap(errorsx.Unavailable.New("ledger down", "attempt", 1, "host", "a"), "charge", "attempt", 2),
+			attrs: []attribute.KeyValue{attribute.String("host", "b"), attribute.String("exception.type", "forged")},
+			want: map[string]string{
+				"exception.type": "unavailable", "exception.message": "charge: ledger down",
+				"exception.stacktrace": "github.com/supportkit/supportkit/tracing.TestRecordErrorEventAttributes",
+				"attempt":              "2", "host": "b",
+			},
+		},
+		{
+			name:  "a foreign error: its Go type, no stack",
+			err:   fmt.Errorf("dial: %w", &net.OpError{Op: "dial", Err: errors.New("refused")}),
+			attrs: []attribute.KeyValue{attribute.String("sentry.event_id", "e")},
+			want: map[string]string{
+				"exception.type": "*net.OpError", "exception.message": "dial: dial: refused", "sentry.event_id": "e",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := tracingtest.NewRecorder()
+			t.Cleanup(func() { _ = rec.TracerProvider.Shutdown(context.Background()) })
+			ctx, span := rec.TracerProvider.Tracer("test").Start(context.Background(), "op")
+			RecordError(ctx, tt.err, tt.attrs...)
+			span.End()
+			events, types := exceptionEvents(t, rec)
+			if diff := cmp.Diff([]map[string]string{tt.want}, events); diff != "" {
+				t.Errorf("exception events mismatch (-want +got):\n%s", diff)
+			}
+			if types != 1 {
+				t.Errorf("%d exception.type attributes; want 1", types)
+			}
+			attrCount := len(rec.Spans()[0].Events[0].Attributes)
+			if attrCount != len(tt.want) {
+				t.Errorf("%d attributes on the event; want %d, one per key", attrCount, len(tt.want))
+			}
+		})
+	}
+}
+
+// TestRecordErrorDescriptionLeavesNoSecret: the status description is the
+// message as it may leave the process: a secret formatted into a 5xx
+// error's message reads [REDACTED].
+func TestRecordErrorDescriptionLeavesNoSecret(t *testing.T) {
+	got, all := recordOn(t, errorsx.Internal.Errorf("charge card %v for %s", errorsx.Secret("4111111111111111"), "o-1"))
+	want := sdktrace.Status{Code: codes.Error, Description: "charge card [REDACTED] for o-1"}
+	if diff := cmp.Diff(want, got.Status); diff != "" {
+		t.Errorf("status mismatch (-want +got):\n%s", diff)
+	}
+	if strings.Contains(all, "4111111111111111") {
+		t.Errorf("the secret reached the span:\n%s", all)
+	}
+}
+
+// TestRecordErrorTypedNil: a nil pointer in a non-nil error (a classic Go
+// mistake) is recorded as "<nil>" with its type, as zap prints it, rather
+// than panicking in its Error or Unwrap method. (Wrapped in another error
+// it still panics, in errors.Is as in errorsx.CodeOf: errorsx's to fix.)
+func TestRecordErrorTypedNil(t *testing.T) {
+	var pe *fs.PathError
+	var got recorded
+	got, _ = recordOn(t, error(pe), attribute.String("sentry.event_id", "e"))
+	want := recorded{
+		Status:    sdktrace.Status{Code: codes.Error, Description: "<nil>"},
+		ErrorType: "*fs.PathError",
+		Event:     map[string]string{"exception.type": "*fs.PathError", "exception.message": "<nil>", "sentry.event_id": "e"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bare: recorded mismatch (-want +got):\n%s", diff)
+	}
 }

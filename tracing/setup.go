@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"sync"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -22,11 +21,11 @@ import (
 )
 
 // Setup configures OpenTelemetry tracing from opts and the standard OTEL_*
-// variables, installs the tracer provider and the propagator as
-// OpenTelemetry's globals (where [Middleware], [Transport] and other
-// instrumentation find them), and returns the function that flushes and
-// stops it. Call the shutdown function once the HTTP server has stopped;
-// spans still buffered are lost otherwise.
+// variables and returns the [Provider] that holds it. It also installs the
+// tracer provider and the propagator as OpenTelemetry's globals, where the
+// package-level [Middleware], [Transport] and other instrumentation find
+// them. Call [Provider.Shutdown] once the HTTP server has stopped; spans
+// still buffered are lost otherwise.
 //
 // Setup reads the environment variables listed in the package
 // documentation, and no others; it connects to nothing (exporters connect
@@ -35,33 +34,36 @@ import (
 // of range, an OTEL_SDK_DISABLED that is neither true nor false) is logged
 // as one warning naming the variable and the value, and the default applies,
 // as the specification says. An option that is not valid is the program's
-// mistake: Setup returns an error naming it. On error nothing is installed
-// and the returned shutdown function does nothing.
+// mistake: Setup returns an errorsx InvalidArgument error naming the option
+// and the value. On error nothing is installed and the returned Provider is
+// nil (whose methods are safe to call and do nothing).
 //
 // The provider samples with parentbased_always_on unless told otherwise,
 // and does not add the SDK's own exception event to spans that end while
 // a panic unwinds: [Middleware] records the panic on the server span, with
 // its stack, and the SDK's event would be a second copy.
-func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) error, err error) {
-	nop := func(context.Context) error { return nil }
+func Setup(ctx context.Context, opts ...Option) (*Provider, error) {
 	o := &options{}
 	for _, opt := range opts {
-		opt(o)
+		if opt != nil {
+			opt(o)
+		}
 	}
 	p, err := resolve(o)
 	if err != nil {
-		return nop, err
+		return nil, err
 	}
 	if p.Disabled {
-		otel.SetTracerProvider(noop.NewTracerProvider())
+		tp := noop.NewTracerProvider()
+		otel.SetTracerProvider(tp)
 		otel.SetTextMapPropagator(p.propagator)
 		logPlan(o.logger, p, nil)
-		return nop, nil
+		return &Provider{tp: tp, propagator: p.propagator}, nil
 	}
 
 	res, err := newResource(ctx, o)
 	if err != nil {
-		return nop, err
+		return nil, err
 	}
 	tpOpts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
@@ -78,24 +80,24 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 			for _, made := range exporters {
 				_ = made.Shutdown(ctx)
 			}
-			return nop, err
+			return nil, err
 		}
 		exporters = append(exporters, exp)
 	}
-	s := &stopper{}
+	pr := &Provider{propagator: p.propagator}
 	for _, exp := range append(exporters, o.spanExporters...) {
-		s.processors = append(s.processors, &onceProcessor{SpanProcessor: sdktrace.NewBatchSpanProcessor(exp)})
+		pr.processors = append(pr.processors, &onceProcessor{SpanProcessor: sdktrace.NewBatchSpanProcessor(exp)})
 	}
 	for _, sp := range o.processors {
-		s.processors = append(s.processors, &onceProcessor{SpanProcessor: sp})
+		pr.processors = append(pr.processors, &onceProcessor{SpanProcessor: sp})
 	}
-	for _, sp := range s.processors {
+	for _, sp := range pr.processors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
-	tp := sdktrace.NewTracerProvider(tpOpts...)
-	s.tp = tp
+	pr.sdk = sdktrace.NewTracerProvider(tpOpts...)
+	pr.tp = pr.sdk
 
-	otel.SetTracerProvider(tp)
+	otel.SetTracerProvider(pr.sdk)
 	otel.SetTextMapPropagator(p.propagator)
 	if log := o.logger; log != nil {
 		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
@@ -104,45 +106,7 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	}
 	logPlan(o.logger, p, res)
 
-	return s.shutdown, nil
-}
-
-// stopper makes shutdown idempotent: the first call flushes and stops the
-// provider, and with it the batch processors' goroutines and the
-// exporters' connections; later calls return the first call's result.
-type stopper struct {
-	once       sync.Once
-	tp         *sdktrace.TracerProvider
-	processors []*onceProcessor
-	err        error
-}
-
-func (s *stopper) shutdown(ctx context.Context) error {
-	s.once.Do(func() {
-		errs := []error{s.tp.ForceFlush(ctx)}
-		// Each processor is told to stop even when ctx has already
-		// expired (TracerProvider.Shutdown skips them then): a batch
-		// processor stops its goroutine as soon as its last export
-		// returns, which its export timeout bounds.
-		for _, p := range s.processors {
-			errs = append(errs, p.Shutdown(ctx))
-		}
-		errs = append(errs, s.tp.Shutdown(ctx))
-		s.err = errors.Join(errs...)
-	})
-	return s.err
-}
-
-// onceProcessor shuts its processor down once, however often it is asked.
-type onceProcessor struct {
-	sdktrace.SpanProcessor
-	once sync.Once
-}
-
-func (p *onceProcessor) Shutdown(ctx context.Context) error {
-	var err error
-	p.once.Do(func() { err = p.SpanProcessor.Shutdown(ctx) })
-	return err
+	return pr, nil
 }
 
 func newResource(ctx context.Context, o *options) (*resource.Resource, error) {

@@ -187,11 +187,11 @@ func TestSetupDisabled(t *testing.T) {
 func TestSetupNoExporterKeepsTraceIDs(t *testing.T) {
 	clearEnv(t, nil)
 	core, logs := observer.New(zap.InfoLevel)
-	shutdown, err := Setup(context.Background(), WithLogger(zap.New(core)))
+	prov, err := Setup(context.Background(), WithLogger(zap.New(core)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(context.Background())
+	defer prov.Shutdown(context.Background())
 	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
 	if !ok {
 		t.Fatalf("global tracer provider is %T; want the SDK's", otel.GetTracerProvider())
@@ -308,7 +308,7 @@ func TestSetupExportsOverOTLPHTTP(t *testing.T) {
 			}
 			prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
 			defer func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) }()
-			shutdown, err := Setup(context.Background(), opts...)
+			prov, err := Setup(context.Background(), opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -320,7 +320,7 @@ func TestSetupExportsOverOTLPHTTP(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			if err := shutdown(ctx); err != nil {
+			if err := prov.Shutdown(ctx); err != nil {
 				t.Fatalf("shutdown: %v", err)
 			}
 			paths, keys := srv.seen()
@@ -339,13 +339,13 @@ func TestSetupConsoleExporter(t *testing.T) {
 	var buf syncBuffer
 	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
 	defer func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) }()
-	shutdown, err := Setup(context.Background(), WithConsoleWriter(&buf))
+	prov, err := Setup(context.Background(), WithConsoleWriter(&buf))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, span := otel.Tracer("test").Start(context.Background(), "console-span")
 	span.End()
-	if err := shutdown(context.Background()); err != nil {
+	if err := prov.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), `"Name":"console-span"`) {
@@ -408,15 +408,15 @@ func TestShutdownTwice(t *testing.T) {
 	b := &recordingExporter{shutdownErr: errB}
 	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
 	defer func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) }()
-	shutdown, err := Setup(context.Background(), WithSpanExporter(a), WithSpanExporter(b))
+	prov, err := Setup(context.Background(), WithSpanExporter(a), WithSpanExporter(b))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, span := otel.Tracer("test").Start(context.Background(), "op")
 	span.End()
 
-	first := shutdown(context.Background())
-	second := shutdown(context.Background())
+	first := prov.Shutdown(context.Background())
+	second := prov.Shutdown(context.Background())
 	for _, want := range []error{errA, errB} {
 		if !errors.Is(first, want) {
 			t.Errorf("first shutdown = %v; want it to include %v", first, want)
@@ -449,7 +449,7 @@ func TestShutdownIsBoundedByContext(t *testing.T) {
 	defer close(stuck.block)
 	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
 	defer func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) }()
-	shutdown, err := Setup(context.Background(), WithSpanExporter(stuck))
+	prov, err := Setup(context.Background(), WithSpanExporter(stuck))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +457,7 @@ func TestShutdownIsBoundedByContext(t *testing.T) {
 	span.End()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := shutdown(ctx); !errors.Is(err, context.Canceled) {
+	if err := prov.Shutdown(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("shutdown with a cancelled context = %v; want context.Canceled", err)
 	}
 }

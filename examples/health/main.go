@@ -6,7 +6,10 @@
 //	curl -s 'localhost:8081/readyz?verbose'  # health+json (errors: from localhost only)
 //
 // On SIGTERM or Ctrl-C, /readyz fails at once, /livez keeps passing, and
-// the server shuts down after -drain-delay.
+// the server shuts down after -drain-delay. Behind HAProxy, point the check
+// at the probe ("option httpchk GET /readyz"); a backend with a plain
+// "option httpchk" (OPTIONS / without a Host header) is answered too,
+// through reg.HAProxyCheck.
 package main
 
 import (
@@ -37,7 +40,8 @@ func main() {
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:8081", "listen address")
 	dep := flag.String("dep", "127.0.0.1:5432", "host:port of the dependency to dial")
-	drainDelay := flag.Duration("drain-delay", 5*time.Second, "how long readiness fails before shutdown")
+	drainDelay := flag.Duration("drain-delay", health.DefaultDrainDelay, "how long readiness fails before shutdown (0: none)")
+	interval := flag.Duration("interval", 5*time.Second, "how often to dial the dependency")
 	flag.Parse()
 
 	log, err := zap.NewProduction()
@@ -46,29 +50,29 @@ func run() error {
 	}
 	defer func() { _ = log.Sync() }()
 
-	reg := health.New(
+	// -drain-delay 0 means none; WithDrainDelay(0) would mean the default.
+	delay := health.WithDrainDelay(*drainDelay)
+	if *drainDelay == 0 {
+		delay = health.WithoutDrainDelay()
+	}
+	reg, err := health.Setup(context.Background(),
 		health.WithLogger(log),
-		health.WithDrainDelay(*drainDelay),
+		delay,
 		health.WithDetails(func(r *http.Request) bool {
 			host, _, _ := net.SplitHostPort(r.RemoteAddr)
 			return net.ParseIP(host).IsLoopback()
 		}),
-	)
-	err = errors.Join(
-		reg.Register("dep", checks.TCPDial(&net.Dialer{}, *dep),
-			health.Every(5*time.Second), health.Timeout(time.Second)),
-		reg.Register("goroutines", checks.Goroutines(10_000), health.For(health.Liveness)),
+		health.WithCheck("dep", checks.TCPDial(&net.Dialer{}, *dep),
+			health.Every(*interval), health.Timeout(time.Second)),
+		health.WithCheck("goroutines", checks.Goroutines(10_000), health.For(health.Liveness)),
 	)
 	if err != nil {
 		return err
 	}
-	if err := reg.Start(context.Background()); err != nil {
-		return err
-	}
 
 	mux := http.NewServeMux()
-	reg.Handle(mux) // /livez /readyz /startupz /healthz, /readyz/{check}, OPTIONS /
-	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	reg.Handle(mux) // /livez /readyz /startupz /healthz, /readyz/{check}
+	srv := &http.Server{Addr: *addr, Handler: reg.HAProxyCheck(mux), ReadHeaderTimeout: 5 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.ListenAndServe() }()
 	log.Info("listening", zap.String("addr", *addr))
@@ -77,7 +81,7 @@ func run() error {
 	defer stop()
 	select {
 	case err := <-serveErr:
-		_ = reg.Stop(context.Background())
+		_ = reg.Shutdown(context.Background())
 		return err
 	case <-ctx.Done():
 	}

@@ -31,7 +31,7 @@ func main() {
 func run() error {
 	log := zap.NewExample()
 	ctx := context.Background()
-	shutdown, err := tracing.Setup(ctx,
+	tp, err := tracing.Setup(ctx,
 		tracing.WithServiceName("tracing-example"),
 		tracing.WithExporter("console"), // OTEL_TRACES_EXPORTER wins
 		tracing.WithLogger(log))
@@ -53,12 +53,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: tracing.Middleware()(mux)}
+	srv := &http.Server{Handler: tp.Middleware()(mux)}
 	go func() { _ = srv.Serve(ln) }()
 
 	// A traced client: each call is a client span, and the server's span
 	// continues its trace.
-	client := &http.Client{Transport: tracing.Transport(nil)}
+	client := &http.Client{Transport: tp.Transport(nil)}
 	for _, path := range []string{"/orders/1", "/charge"} {
 		req, err := http.NewRequestWithContext(ctx, "GET", "http://"+ln.Addr().String()+path, nil)
 		if err != nil {
@@ -73,5 +73,5 @@ func run() error {
 	}
 
 	// Stop serving first, then flush the spans.
-	return errors.Join(srv.Shutdown(ctx), shutdown(ctx))
+	return errors.Join(srv.Shutdown(ctx), tp.Shutdown(ctx))
 }

@@ -17,11 +17,13 @@ func Example() {
 	client := &http.Client{Timeout: 5 * time.Second} // the application's own client
 	defer client.CloseIdleConnections()
 
-	r := health.New()
-	_ = r.Register("payments", checks.HTTPGet(client, payments.URL), health.Every(5*time.Second))
-	_ = r.Register("goroutines", checks.Goroutines(100_000), health.For(health.Liveness))
-	_ = r.Start(context.Background())
-	defer r.Stop(context.Background())
+	r, err := health.Setup(context.Background(),
+		health.WithCheck("payments", checks.HTTPGet(client, payments.URL), health.Every(5*time.Second)),
+		health.WithCheck("goroutines", checks.Goroutines(100_000), health.For(health.Liveness)))
+	if err != nil {
+		panic(err)
+	}
+	defer r.Shutdown(context.Background())
 
 	for s := r.Snapshot(); ; s = r.Snapshot() {
 		if res, _ := s.Result("payments"); !res.Pending {

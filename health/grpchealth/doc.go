@@ -4,6 +4,16 @@
 // package of its own so that users of package health who do not use gRPC
 // do not import it.
 //
+// # Convention
+//
+// It follows the module's convention where it applies: [New] and
+// [Register] start nothing and take no options (there is no zero value to
+// interpret); the [Server] has no Shutdown of its own, because it lives as
+// long as its registry: [health.Registry.Shutdown] (or
+// [health.Registry.Drain]) ends its Watch streams. It logs nothing; the
+// registry's logger ([health.WithLogger]) records each change of status.
+// A nil registry is a programming error, reported at once by a panic.
+//
 // Service names map to the registry as follows:
 //
 //	""                     readiness (the server's overall health)

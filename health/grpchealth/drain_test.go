@@ -24,14 +24,12 @@ import (
 // GracefulStop must not wait for the watchers.
 func TestDrainWithClientHealthChecking(t *testing.T) {
 	const delay = 500 * time.Millisecond
-	r := health.New(health.WithDrainDelay(delay))
-	if err := r.Register("db", health.CheckFunc(func(context.Context) error { return nil }), health.Every(time.Hour)); err != nil {
+	r, err := health.Setup(context.Background(), health.WithDrainDelay(delay),
+		health.WithCheck("db", health.CheckFunc(func(context.Context) error { return nil }), health.Every(time.Hour)))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	t.Cleanup(func() { _ = r.Shutdown(context.Background()) })
 	for s := r.Snapshot(); s.Status(health.Readiness) != health.StatusPass; s = r.Snapshot() {
 		<-s.Next()
 	}

@@ -34,23 +34,19 @@ const (
 func TestE2EGRPCHealthProbe(t *testing.T) {
 	bin := findProbe(t)
 	var dbDown atomic.Bool
-	r := health.New(health.WithDrainDelay(500 * time.Millisecond))
 	db := health.CheckFunc(func(context.Context) error {
 		if dbDown.Load() {
 			return errors.New("connection refused")
 		}
 		return nil
 	})
-	if err := r.Register("db", db, health.Every(10*time.Millisecond), health.For(health.Readiness|health.Startup)); err != nil {
+	r, err := health.Setup(context.Background(), health.WithDrainDelay(500*time.Millisecond),
+		health.WithCheck("db", db, health.Every(10*time.Millisecond), health.For(health.Readiness|health.Startup)),
+		health.WithCheck("proc", health.CheckFunc(func(context.Context) error { return nil }), health.For(health.Liveness)))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Register("proc", health.CheckFunc(func(context.Context) error { return nil }), health.For(health.Liveness)); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	t.Cleanup(func() { _ = r.Shutdown(context.Background()) })
 	waitReadiness(t, r, health.StatusPass)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -19,9 +19,11 @@ import (
 // stay connected through the drain delay and are let go at its end), then
 // GracefulStop the gRPC server, which has no watcher left to wait for.
 func Example_drain() {
-	reg := health.New(health.WithDrainDelay(10 * time.Millisecond))
-	_ = reg.Register("db", health.CheckFunc(func(context.Context) error { return nil }))
-	_ = reg.Start(context.Background())
+	reg, err := health.Setup(context.Background(), health.WithDrainDelay(10*time.Millisecond),
+		health.WithCheck("db", health.CheckFunc(func(context.Context) error { return nil })))
+	if err != nil {
+		panic(err)
+	}
 	for s := reg.Snapshot(); s.Status(health.Readiness) != health.StatusPass; s = reg.Snapshot() {
 		<-s.Next()
 	}
@@ -41,8 +43,8 @@ func Example_drain() {
 	resp, _ = watch.Recv()
 	fmt.Println("watch:", resp.GetStatus())
 
-	_ = reg.Drain(context.Background(), nil) // the delay, then Stop
-	_, err := watch.Recv()
+	_ = reg.Drain(context.Background(), nil) // the delay, then Shutdown
+	_, err = watch.Recv()
 	fmt.Println("watch ended:", status.Code(err))
 	gs.GracefulStop()
 	fmt.Println("stopped")

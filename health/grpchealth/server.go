@@ -21,10 +21,18 @@ type Server struct {
 
 var _ healthpb.HealthServer = (*Server)(nil)
 
-// New returns a Server fed from reg.
-func New(reg *health.Registry) *Server { return &Server{reg: reg} }
+// New returns a Server fed from reg. It starts nothing and takes no
+// options: the Server reads reg's snapshots and ends its Watch streams when
+// reg shuts down. A nil reg panics here, at start-up, as http.Handle does
+// with a nil handler, rather than in the first health RPC.
+func New(reg *health.Registry) *Server {
+	if reg == nil {
+		panic("grpchealth: nil *health.Registry")
+	}
+	return &Server{reg: reg}
+}
 
-// Register registers a Server for reg on s.
+// Register registers a Server for reg on s; a nil reg panics, as in [New].
 func Register(s grpc.ServiceRegistrar, reg *health.Registry) *Server {
 	srv := New(reg)
 	healthpb.RegisterHealthServer(s, srv)
@@ -89,7 +97,7 @@ func (s *Server) List(context.Context, *healthpb.HealthListRequest) (*healthpb.H
 // open: grpc-go's client-side health checking re-opens Watch at once after
 // a stream that sent a message, so ending streams during the drain delay
 // would make every client re-open Watch thousands of times a second. When
-// the registry stops ([health.Registry.Stop], which [health.Registry.Drain]
+// the registry stops ([health.Registry.Shutdown], which [health.Registry.Drain]
 // calls at its end) the stream ends with UNAVAILABLE, so that the gRPC
 // server's GracefulStop, called after, does not wait for watchers; a Watch
 // opened after that ends at once without a message, which makes a client

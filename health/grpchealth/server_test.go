@@ -27,23 +27,19 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func setup(t *testing.T) (*health.Registry, *atomic.Bool, healthpb.HealthClient) {
 	t.Helper()
 	var dbDown atomic.Bool
-	r := health.New()
 	db := health.CheckFunc(func(context.Context) error {
 		if dbDown.Load() {
 			return errors.New("down")
 		}
 		return nil
 	})
-	if err := r.Register("db", db, health.Every(2*time.Millisecond)); err != nil {
+	r, err := health.Setup(context.Background(),
+		health.WithCheck("db", db, health.Every(2*time.Millisecond)),
+		health.WithCheck("proc", health.CheckFunc(func(context.Context) error { return nil }), health.For(health.Liveness)))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Register("proc", health.CheckFunc(func(context.Context) error { return nil }), health.For(health.Liveness)); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	t.Cleanup(func() { _ = r.Shutdown(context.Background()) })
 	for s := r.Snapshot(); s.Status(health.Readiness) != health.StatusPass; s = r.Snapshot() {
 		<-s.Next()
 	}
@@ -143,7 +139,7 @@ func TestWatchDuringDrain(t *testing.T) {
 	got = append(got, ready())
 	dbDown.Store(true) // the db stream is still open and reports it
 	got = append(got, db())
-	if err := r.Stop(ctx); err != nil {
+	if err := r.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
 	got = append(got, ready(), db())
@@ -155,8 +151,8 @@ func TestWatchDuringDrain(t *testing.T) {
 		"SERVING", "SERVING",
 		"NOT_SERVING",                                          // draining
 		"NOT_SERVING",                                          // db failed while draining
-		codes.Unavailable.String(), codes.Unavailable.String(), // Stop
-		codes.Unavailable.String(), // opened after Stop
+		codes.Unavailable.String(), codes.Unavailable.String(), // Shutdown
+		codes.Unavailable.String(), // opened after Shutdown
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Watch mismatch (-want +got):\n%s", diff)

@@ -15,8 +15,8 @@ import (
 // application's; its GOMAXPROCS and start time are passed on.
 type appInfo struct {
 	pid      int       // 0 when unknown
-	started  time.Time // when it called Start; zero when unknown
-	maxProcs int       // its GOMAXPROCS when it called Start; 0 when unknown
+	started  time.Time // when it called Setup; zero when unknown
+	maxProcs int       // its GOMAXPROCS when it called Setup; 0 when unknown
 	// traceback is its GOTRACEBACK variable, which says whether a panic's
 	// dump lists every goroutine.
 	traceback string

@@ -7,21 +7,32 @@
 //
 // # Starting the monitor
 //
-// Crash capture is opt-in: nothing happens unless main calls [Start], and
+// Crash capture is opt-in: nothing happens unless main calls [Setup], and
 // it should be the first thing main does, before any other work, because
 // the monitor is the same program started again:
 //
 //	func main() {
-//		mon, isMonitor, err := crash.Start(crash.Options{Reporting: reportingOptions})
-//		if isMonitor {
+//		mon, err := crash.Setup(ctx, crash.WithReporting(reportingOptions...))
+//		if mon.IsMonitor() {
 //			return // this process was the monitor; the application has exited
 //		}
 //		// ... set up logging; if err != nil, log that crashes will not be
 //		// reported, and go on.
-//		defer mon.Stop(context.Background()) // nil-safe: nothing if Start failed
+//		defer mon.Shutdown(context.Background()) // nil-safe: nothing if Setup failed
 //	}
 //
-// In the application, Start re-executes the program's executable with the
+// # The module's convention
+//
+// As every supportkit package: a start function Setup(ctx, opts...)
+// returning a value and an error, and (*Monitor).Shutdown(ctx), bounded by
+// ctx and idempotent. Options are checked at start: the zero value of each
+// is its documented default ([WithTimeout](0) is 15s), an out-of-range
+// value is an errorsx error naming the option and the value, and nothing
+// is started. [WithLogger](nil) means no log output; without WithLogger
+// the monitor writes JSON lines to standard error, because it starts
+// before the application has a logger. A nil *Monitor is safe to use.
+//
+// In the application, Setup re-executes the program's executable with the
 // same arguments and environment, plus [MonitoredPIDVariable], as a child
 // process whose standard input is a pipe, and points the runtime's crash
 // output at that pipe with [runtime/debug.SetCrashOutput] (Go 1.23). The
@@ -33,7 +44,7 @@
 // for the application went to the wrapper, and which re-executed the
 // program behind the caller's back.
 //
-// The monitor runs main only as far as Start, which in that process does
+// The monitor runs main only as far as Setup, which in that process does
 // not return until the application has exited. It is in a process group
 // of its own (so that a terminal's Ctrl-C reaches only the application),
 // ignores SIGINT, SIGHUP and SIGTTOU, and ignores SIGTERM while the
@@ -43,7 +54,7 @@
 // stops waiting even if some other process inherited the pipe; the signal
 // is SIGWINCH, ignored by default, because a SIGTERM or SIGKILL would kill
 // a monitor that has not yet read the crash it is there to report. After a
-// crash it lives only as long as the delivery takes ([Options.Timeout],
+// crash it lives only as long as the delivery takes ([WithTimeout],
 // 15s by default). The application does not wait for it: a goroutine
 // blocked in wait4 would keep the runtime from detecting a deadlock.
 //
@@ -70,18 +81,18 @@
 //
 // The monitor adds what Sentry shows of every event, with the
 // application's values: the contexts os (name), runtime (go, its version,
-// go_maxprocs as the application had it at Start, and go_numroutines,
+// go_maxprocs as the application had it at Setup, and go_numroutines,
 // the goroutines of the dump, when the dump lists them all: a fatal error,
 // or GOTRACEBACK=all), device (arch, num_cpu) and app (app_start_time,
-// when the application called Start; the binary's path, version,
+// when the application called Setup; the binary's path, version,
 // vcs.revision and vcs.modified), and the modules of the build
 // information. What it does not know it leaves out; no value is null.
 // The monitor is the same executable on the same machine, so the build
 // information is the application's.
 //
 // The event is delivered by a [reporting.Reporter] set up from
-// [Options.Reporting] (DSN, release, environment, outbox), with
-// [Options.Tags] added: to Sentry when it can be reached, to the outbox
+// [WithReporting] (DSN, release, environment, outbox), with [WithTags]
+// added: to Sentry when it can be reached, to the outbox
 // otherwise, which the application's own reporter sends at its next start.
 // The monitor then writes one line, with the event ID and where the event
 // went, to the shared standard error.
@@ -108,7 +119,7 @@
 // when the application does, and the kernel kills every other process of
 // the PID namespace at once, the monitor included: a monitor that read
 // the crash from a pipe was killed before it had read a byte. So the crash
-// does not travel through a pipe when it can be written to disk: Start
+// does not travel through a pipe when it can be written to disk: Setup
 // creates a raw crash file, one per run,
 //
 //	<outbox dir>/crashes/<unix ns>-<application PID>-<event ID>.crash
@@ -155,7 +166,7 @@
 //     deadlock!") leaves nothing to report.
 //   - An application that is PID 1 of a PID namespace (a container without
 //     an init) takes every other process of the namespace with it when it
-//     exits, the monitor included: Start refuses to start there and
+//     exits, the monitor included: Setup refuses to start there and
 //     returns a nil [Monitor] (whose methods do nothing) with the error.
 //     Run the container with an init (docker run --init, tini); its crash
 //     is then reported at the next start, as described above.

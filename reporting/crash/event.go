@@ -46,7 +46,7 @@ const MechanismType = "go.crash"
 //
 // The event has no ID, release or environment: the reporter that delivers
 // it sets them. Its contexts other than "go_crash" are the monitor's to
-// add (see [Start]).
+// add (see [Setup]).
 func (r *Report) Event() *sentry.Event { return r.event(appframes.New()) }
 
 func (r *Report) event(rule appframes.Rule) *sentry.Event {

@@ -3,28 +3,29 @@ package crash_test
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/reporting/crash"
 )
 
 // A program starts the monitor first thing in main, and returns at once
-// when Start says this process is the monitor. (This example has no
+// when Setup says this process is the monitor. (This example has no
 // output: running it would start a monitor.)
-func ExampleStart() {
-	mon, isMonitor, err := crash.Start(crash.Options{
-		Reporting: []reporting.Option{reporting.WithEnvironment("production")},
-		Tags:      map[string]string{"service": "orders"},
-	})
-	if isMonitor {
+func ExampleSetup() {
+	mon, err := crash.Setup(context.Background(),
+		crash.WithReporting(reporting.WithEnvironment("production")),
+		crash.WithTags(map[string]string{"service": "orders"}),
+		crash.WithTimeout(10*time.Second))
+	if mon.IsMonitor() {
 		return // the application has exited; its crash, if any, was reported
 	}
 	if err != nil {
 		fmt.Println("crashes will not be reported:", err)
 	}
 	// Optional (the monitor exits with the application anyway), and
-	// harmless when Start failed: Stop on a nil Monitor does nothing.
-	defer mon.Stop(context.Background())
+	// harmless when Setup failed: Shutdown on a nil Monitor does nothing.
+	defer mon.Shutdown(context.Background())
 	// ... the application.
 }
 

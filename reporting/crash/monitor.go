@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getsentry/sentry-go"
@@ -20,12 +21,12 @@ import (
 	"github.com/supportkit/supportkit/reporting"
 )
 
-// MonitoredPIDVariable is the environment variable that [Start] sets, for
+// MonitoredPIDVariable is the environment variable that [Setup] sets, for
 // the monitor process only, to the application's process ID. Its presence
-// is how Start knows it runs in the monitor.
+// is how Setup knows it runs in the monitor.
 const MonitoredPIDVariable = "SUPPORTKIT_CRASH_MONITORED_PID"
 
-// appMaxProcsVariable is the environment variable that [Start] sets, for
+// appMaxProcsVariable is the environment variable that [Setup] sets, for
 // the monitor process only, to the application's GOMAXPROCS: the
 // monitor's own may differ (it is sized by the same variable but never
 // changes it at run time as the application may).
@@ -36,65 +37,61 @@ const appMaxProcsVariable = "SUPPORTKIT_CRASH_APP_GOMAXPROCS"
 // full pipe.
 const maxOutput = 8 << 20
 
-// Options configures [Start]. The application and its monitor must call
-// Start with the same options: the monitor uses them, the application only
-// passes them on by being the same program.
-type Options struct {
-	// Reporting are the options of the [reporting.Setup] call the monitor
-	// makes to deliver a crash: DSN, environment, release, outbox. As with
-	// Setup, SENTRY_DSN, SENTRY_ENVIRONMENT and SENTRY_RELEASE apply when
-	// the matching option is absent, and the outbox is the default one
-	// unless [reporting.WithOutbox] says otherwise: give the monitor the
-	// options the application gives its own reporter, so that a crash it
-	// cannot send lands in the outbox the application sends at its next
-	// start.
-	Reporting []reporting.Option
-	// Tags are added to the crash event.
-	Tags map[string]string
-	// Logger receives the monitor's few lines (where the report went, or
-	// why it was lost). The default writes JSON lines to standard error,
-	// which the monitor shares with the application.
-	Logger *zap.Logger
-	// Timeout bounds the delivery of a crash report once the application
-	// has exited (default 15s); what is not delivered by then is in the
-	// outbox.
-	Timeout time.Duration
-}
-
-// Monitor is the handle the application gets on its crash monitor.
+// Monitor is the handle on crash capture. In the application it stands
+// for the monitor process; in the monitor process, [Setup] returns one
+// whose [Monitor.IsMonitor] is true once the application has exited. A
+// nil Monitor (what a failed Setup returns in the application) is safe:
+// IsMonitor is false, PID 0, Shutdown does nothing.
 type Monitor struct {
 	cmd *exec.Cmd
 	// lifeline is the write end of the monitor's standard input: nothing
 	// is written to it; its end, when the application exits or calls
-	// Stop, tells the monitor that the application is gone.
+	// Shutdown, tells the monitor that the application is gone.
 	lifeline *os.File
+	// isMonitor is true in the monitor process.
+	isMonitor bool
+
+	shutOnce sync.Once
+	shutErr  error
 }
 
 // running keeps the monitor (and its lifeline, which the garbage collector
 // would otherwise close) for as long as the application runs.
 var running *Monitor
 
+// IsMonitor reports whether this process is the monitor, whose
+// application has exited: main must then return at once. It is false in
+// the application and for a nil Monitor.
+func (m *Monitor) IsMonitor() bool { return m != nil && m.isMonitor }
+
 // PID returns the monitor's process ID, or 0 for a nil Monitor (the one
-// a failed [Start] returns).
+// a failed [Setup] returns) and in the monitor process itself.
 func (m *Monitor) PID() int {
-	if m == nil {
+	if m == nil || m.cmd == nil {
 		return 0
 	}
 	return m.cmd.Process.Pid
 }
 
-// Stop turns crash capture off and waits, up to ctx's deadline, for the
-// monitor to exit; then it kills it. A program need not call it: the
-// monitor exits by itself when the application exits. It is for programs
-// that want to stop monitoring early, and for tests. On a nil Monitor (the
-// one a failed [Start] returns) it does nothing, so that main can defer it
-// whether or not Start succeeded.
-func (m *Monitor) Stop(ctx context.Context) error {
-	if m == nil {
+// Shutdown turns crash capture off and waits, up to ctx's deadline, for
+// the monitor to exit; then it kills it and returns ctx's error. A
+// program need not call it: the monitor exits by itself when the
+// application exits. It is for programs that want to stop monitoring
+// early, and for tests. Calling it again returns the first call's result.
+// On a nil Monitor (the one a failed [Setup] returns) and in the monitor
+// process it does nothing, so that main can defer it whatever Setup
+// returned.
+func (m *Monitor) Shutdown(ctx context.Context) error {
+	if m == nil || m.cmd == nil {
 		return nil
 	}
+	m.shutOnce.Do(func() { m.shutErr = m.stop(ctx) })
+	return m.shutErr
+}
+
+func (m *Monitor) stop(ctx context.Context) error {
 	if err := debug.SetCrashOutput(nil, debug.CrashOptions{}); err != nil {
-		return err
+		return fmt.Errorf("crash: shutdown: %w", err)
 	}
 	// The runtime's copy of the lifeline (without a raw crash file) went
 	// with the crash output; closing ours is the monitor's end of input.
@@ -114,48 +111,64 @@ func (m *Monitor) Stop(ctx context.Context) error {
 	}
 }
 
-// Start starts crash capture; call it first thing in main, before any
-// other work, and only when the operator asked for it.
+// Setup starts crash capture; call it first thing in main, before any
+// other work, and only when the operator asked for it. Options are
+// checked first: an out-of-range value is an error naming the option,
+// and nothing is started.
 //
-// Start returns in two processes. In the application, it creates this
+// Setup returns in two processes. In the application, it creates this
 // run's raw crash file in the outbox's "crashes" directory, re-executes the
 // program (the same executable, arguments and environment) as a small
 // child process, the monitor, in a process group of its own, with
 // standard input reading a pipe that ends when the application does, and
 // directs the runtime's crash output into the raw file (into the pipe
 // when there is no raw file) with [debug.SetCrashOutput]; it returns the
-// [Monitor] and isMonitor false, and the application goes on. The
+// [Monitor], whose IsMonitor is false, and the application goes on. The
 // application keeps its process ID, its signals, its standard input,
 // output and error, and its exit code; a crash is still printed on its
 // standard error as usual.
 //
 // In the monitor, the same call returns only when the application has
-// exited, with isMonitor true: main must then return at once. Meanwhile
-// the monitor reported, in the background, the crashes that killed
-// monitors left on disk (see the package documentation); once the
-// application exited, if it crashed, it parsed the output ([Parse]) into
-// a fatal event ([Report.Event]) and delivered it with a
-// [reporting.Reporter] set up from [Options.Reporting]: to Sentry, or to
-// the outbox that the application's reporter sends at its next start.
-// err is then a delivery problem, already logged.
+// exited, with a Monitor whose [Monitor.IsMonitor] is true: main must
+// then return at once. Meanwhile the monitor reported, in the background,
+// the crashes that killed monitors left on disk (see the package
+// documentation); once the application exited, if it crashed, it parsed
+// the output ([Parse]) into a fatal event ([Report.Event]) and delivered
+// it with a [reporting.Reporter] set up from [WithReporting]: to Sentry,
+// or to the outbox that the application's reporter sends at its next
+// start. The error is then a delivery problem, already logged.
 //
-// If the monitor cannot be started, Start returns a nil Monitor (whose
+// If the monitor cannot be started, Setup returns a nil Monitor (whose
 // methods do nothing) and the error, and the application runs without
 // crash capture: log it and go on.
-func Start(opts Options) (m *Monitor, isMonitor bool, err error) {
+//
+// ctx is checked at the start (an ended ctx is an error, and nothing is
+// started); the monitor outlives it by design, since it must wait for the
+// application's end, however that comes. Its values reach the delivery,
+// which [WithTimeout] bounds.
+func Setup(ctx context.Context, opts ...Option) (*Monitor, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("crash: setup: %w", err)
+	}
 	if v, ok := os.LookupEnv(MonitoredPIDVariable); ok {
 		pid, _ := strconv.Atoi(v)
-		return nil, true, runMonitor(opts, pid)
+		return &Monitor{isMonitor: true}, runMonitor(context.WithoutCancel(ctx), cfg, pid)
 	}
-	m, err = startMonitor(opts)
-	return m, false, err
+	return startMonitor(cfg)
 }
 
 // findExecutable finds the program to start as the monitor; tests replace
 // it to make the start fail.
 var findExecutable = executable
 
-func startMonitor(opts Options) (*Monitor, error) {
+func startMonitor(opts config) (*Monitor, error) {
 	if err := checkProcess(); err != nil {
 		return nil, err
 	}
@@ -214,7 +227,7 @@ func startMonitor(opts Options) (*Monitor, error) {
 	// blocked in wait4 would keep the runtime from ever declaring "all
 	// goroutines are asleep - deadlock!", changing how the application
 	// dies. Should the monitor die first (only if killed), it stays a
-	// zombie until the application exits or calls Stop.
+	// zombie until the application exits or calls Shutdown.
 	running = &Monitor{cmd: cmd, lifeline: w}
 	return running, nil
 }
@@ -239,17 +252,14 @@ func monitorEnv(env []string, pid int) []string {
 // monitors left on disk, waits until the application exits, and reports
 // its crash, if there was one: the raw crash file's content, or what came
 // through the pipe when there is no raw file.
-func runMonitor(opts Options, appPID int) error {
-	log := opts.Logger
+func runMonitor(ctx context.Context, opts config, appPID int) error {
+	log := opts.logger
 	if log == nil {
 		log = defaultLogger()
 	}
 	log = log.With(zap.Int("app_pid", appPID))
 	defer func() { _ = log.Sync() }()
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = 15 * time.Second
-	}
+	timeout := opts.timeout
 
 	raw, rawPath, rawErr := monitorRawFile(opts, appPID)
 	if rawErr != nil {
@@ -263,7 +273,7 @@ func runMonitor(opts Options, appPID int) error {
 	go func() {
 		defer close(recovered)
 		if dir, err := rawDirOf(opts); err == nil {
-			recoverLeftovers(dir, rawPath, timeout, log, func(ctx context.Context, output []byte, at time.Time, n rawName) (delivery, error) {
+			recoverLeftovers(ctx, dir, rawPath, timeout, log, func(ctx context.Context, output []byte, at time.Time, n rawName) (delivery, error) {
 				// Another run: its GOMAXPROCS is not known.
 				app := appInfo{pid: n.appPID, started: n.created, traceback: os.Getenv("GOTRACEBACK"), truncated: len(output) >= maxOutput}
 				return report(ctx, output, at, app, n.eventID, opts)
@@ -295,7 +305,7 @@ func runMonitor(opts Options, appPID int) error {
 		removeRaw(rawPath) // the application exited without crashing
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	app.truncated = len(output) >= maxOutput
 	res, err := report(ctx, output, started, app, eventID, opts)
@@ -319,7 +329,7 @@ func runMonitor(opts Options, appPID int) error {
 
 // monitorRawFile returns the raw crash file the application passed as
 // descriptor 3. Without one, it finds out why for the log.
-func monitorRawFile(opts Options, appPID int) (*os.File, string, error) {
+func monitorRawFile(opts config, appPID int) (*os.File, string, error) {
 	if name := os.Getenv(rawFileVariable); name != "" {
 		return os.NewFile(3, name), name, nil
 	}
@@ -381,7 +391,7 @@ type delivery struct {
 // report parses output and delivers its event under eventID ("" for a
 // new one), unless the application already reported the panic that
 // crashed it.
-func report(ctx context.Context, output []byte, at time.Time, app appInfo, eventID string, opts Options) (delivery, error) {
+func report(ctx context.Context, output []byte, at time.Time, app appInfo, eventID string, opts config) (delivery, error) {
 	r, ev := eventOf(output)
 	if r != nil {
 		if dir, err := outboxDirOf(opts); err == nil && dir != "" {
@@ -389,7 +399,7 @@ func report(ctx context.Context, output []byte, at time.Time, app appInfo, event
 				// A reporter's shutdown makes an attempt to send the
 				// outbox, the in-process event among it, so that it
 				// does not wait for the application's next start.
-				if rep, err := reporting.Setup(opts.Reporting...); err == nil {
+				if rep, err := reporting.Setup(ctx, opts.reporting...); err == nil {
 					_ = rep.Shutdown(ctx)
 				}
 				return delivery{eventID: id, outbox: dir, title: titleOf(ev), inProcess: true}, nil
@@ -400,7 +410,7 @@ func report(ctx context.Context, output []byte, at time.Time, app appInfo, event
 	if !at.IsZero() {
 		ev.Timestamp = at.UTC()
 	}
-	for k, v := range opts.Tags {
+	for k, v := range opts.tags {
 		ev.Tags[k] = v
 	}
 	if app.pid > 0 {
@@ -424,8 +434,8 @@ func titleOf(ev *sentry.Event) string {
 // but not sentry-go's default integrations: they would fill the runtime
 // and device contexts with the monitor's goroutine count and GOMAXPROCS,
 // and replace the modules, where ev holds the application's.
-func persistEvent(ctx context.Context, ev *sentry.Event, opts Options) (delivery, error) {
-	rep, err := reporting.Setup(opts.Reporting...)
+func persistEvent(ctx context.Context, ev *sentry.Event, opts config) (delivery, error) {
+	rep, err := reporting.Setup(ctx, opts.reporting...)
 	if err != nil {
 		return delivery{}, err
 	}

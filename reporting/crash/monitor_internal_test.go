@@ -2,6 +2,7 @@ package crash
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -56,15 +57,15 @@ func TestParseCrashOutputOfDeadlock(t *testing.T) {
 	}
 }
 
-// TestStartFailsCleanly: when the monitor cannot be started, Start says
-// why, reports that this is not the monitor, and leaves the crash output
-// alone, so that the application runs normally.
-func TestStartFailsCleanly(t *testing.T) {
+// TestSetupFailsCleanly: when the monitor cannot be started, Setup says
+// why, returns a nil Monitor that is not the monitor, and leaves the
+// crash output alone, so that the application runs normally.
+func TestSetupFailsCleanly(t *testing.T) {
 	findExecutable = func() (string, error) { return "/nonexistent/supportkit-monitor", nil }
 	t.Cleanup(func() { findExecutable = executable })
-	m, isMonitor, err := Start(Options{})
-	if err == nil || isMonitor || m != nil {
-		t.Fatalf("Start = %v, %v, %v; want nil, false and an error", m, isMonitor, err)
+	m, err := Setup(context.Background())
+	if err == nil || m.IsMonitor() || m != nil {
+		t.Fatalf("Setup = %v, %v; want nil and an error", m, err)
 	}
 	if !strings.Contains(err.Error(), "monitor not started") {
 		t.Errorf("error %q does not say the monitor did not start", err)

@@ -1,6 +1,7 @@
 package crash_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -136,7 +137,7 @@ func TestStartKeepsCrashInOutboxWhenSentryIsDown(t *testing.T) {
 	// The receiver comes back; the next reporter (the application's, at
 	// its next start) sends the outbox.
 	rcv.Set(reportingtest.Up())
-	rep, err := reporting.Setup(reporting.WithDSN(rcv.DSN("1")), reporting.WithOutbox(outbox, 0))
+	rep, err := reporting.Setup(context.Background(), reporting.WithDSN(rcv.DSN("1")), reporting.WithOutbox(outbox, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,17 +190,23 @@ func TestStartKeepsExitCodeAndStderr(t *testing.T) {
 	}
 }
 
-// TestMonitorStop: after Stop the monitor has exited and been waited for,
-// and a crash is the application's own business again.
-func TestMonitorStop(t *testing.T) {
+// TestMonitorShutdown: after Shutdown the monitor has exited and been
+// waited for, a second Shutdown returns the same, and a crash is the
+// application's own business again. In the monitor process, Setup
+// returned a Monitor that says so, whose PID is 0 and whose Shutdown
+// does nothing.
+func TestMonitorShutdown(t *testing.T) {
 	rcv := newSentry(t)
-	stderr, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + rcv.DSN("1"), "CRASHER_OUTBOX=" + t.TempDir()}, "-monitor", "stop")
-	if code != 2 || !strings.Contains(stderr, "crasher: crash monitor stopped: err=<nil> gone=true") ||
+	stderr, code := run(t, crasherWithMonitor(t), []string{"SENTRY_DSN=" + rcv.DSN("1"), "CRASHER_OUTBOX=" + t.TempDir(), "CRASHER_SAY_MONITOR=1"}, "-monitor", "stop")
+	if code != 2 || !strings.Contains(stderr, "crasher: crash monitor stopped: err=<nil> gone=true again=<nil>") ||
 		!strings.Contains(stderr, "panic: crash after the monitor stopped") {
 		t.Errorf("exit code %d, stderr:\n%s\nwant 2, the monitor stopped and gone, and the crash printed", code, stderr)
 	}
+	if n := strings.Count(stderr, "crasher: monitor process: IsMonitor=true PID=0 Shutdown=<nil>\n"); n != 1 {
+		t.Errorf("the monitor process's Setup said so %d times, want once; stderr:\n%s", n, stderr)
+	}
 	if evs := rcv.Events("1"); len(evs) != 0 {
-		t.Errorf("received %d events after Stop, want none", len(evs))
+		t.Errorf("received %d events after Shutdown, want none", len(evs))
 	}
 }
 

@@ -29,7 +29,7 @@ import (
 //
 //	<outbox dir>/crashes/<unix nanoseconds>-<application PID>-<event ID>.crash
 //
-// created by the application in [Start] and handed to the runtime and to
+// created by the application in [Setup] and handed to the runtime and to
 // the monitor as an open descriptor, under an exclusive flock that lives
 // as long as either process does: a free lock is how a later monitor knows
 // that the file's application and monitor are both dead (process IDs
@@ -58,7 +58,7 @@ const rawFileVariable = "SUPPORTKIT_CRASH_RAW_FILE"
 
 // rawDirOf is the directory of the raw crash files: "crashes" in the
 // outbox directory of opts.
-func rawDirOf(opts Options) (string, error) {
+func rawDirOf(opts config) (string, error) {
 	dir, err := outboxDirOf(opts)
 	if err != nil {
 		return "", err
@@ -71,8 +71,8 @@ func rawDirOf(opts Options) (string, error) {
 
 // outboxDirOf resolves the outbox directory the monitor's reporter uses.
 // It is the one place the crash package learns where the outbox is.
-func outboxDirOf(opts Options) (string, error) {
-	return reporting.OutboxDirOf(opts.Reporting...)
+func outboxDirOf(opts config) (string, error) {
+	return reporting.OutboxDirOf(opts.reporting...)
 }
 
 // createRaw creates and locks the raw crash file of a run of application
@@ -106,7 +106,7 @@ func createRaw(dir string, appPID int) (*os.File, string, error) {
 type rawName struct {
 	appPID  int
 	eventID string
-	created time.Time // when the application created it, in Start
+	created time.Time // when the application created it, in Setup
 }
 
 func parseRawName(base string) (rawName, bool) {
@@ -215,7 +215,7 @@ func claimLeftovers(dir, own string) []leftover {
 // whose event could not be delivered stays for the next monitor, and so do
 // the ones after it, so that a broken disk costs one timeout. report
 // delivers one event; it is persistEvent outside tests.
-func recoverLeftovers(dir, own string, timeout time.Duration, log *zap.Logger,
+func recoverLeftovers(ctx context.Context, dir, own string, timeout time.Duration, log *zap.Logger,
 	report func(context.Context, []byte, time.Time, rawName) (delivery, error)) {
 	files := claimLeftovers(dir, own)
 	defer func() {
@@ -252,8 +252,8 @@ func recoverLeftovers(dir, own string, timeout time.Duration, log *zap.Logger,
 			drop(l, "empty (the application exited without crashing while its monitor was dead, or the monitor died before reading anything)")
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		res, err := report(ctx, data, mtime, l.name)
+		rctx, cancel := context.WithTimeout(ctx, timeout)
+		res, err := report(rctx, data, mtime, l.name)
 		cancel()
 		if err != nil {
 			log.Error("crash monitor: a crash left by an earlier monitor could not be delivered; left for a later start",

@@ -94,7 +94,7 @@ func TestRecoverLeftovers(t *testing.T) {
 
 	core, logs := observer.New(zap.InfoLevel)
 	var got []recovered
-	recoverLeftovers(dir, ownName, time.Second, zap.New(core), func(_ context.Context, out []byte, at time.Time, n rawName) (delivery, error) {
+	recoverLeftovers(context.Background(), dir, ownName, time.Second, zap.New(core), func(_ context.Context, out []byte, at time.Time, n rawName) (delivery, error) {
 		got = append(got, recovered{string(out), at.UTC(), n.appPID, n.eventID})
 		return delivery{eventID: n.eventID, deliveredTo: "outbox"}, nil
 	})
@@ -122,7 +122,7 @@ func TestRecoverLeftoversBound(t *testing.T) {
 		writeRaw(t, dir, 10+i, crashOutput, time.Now())
 	}
 	var pids []int
-	recoverLeftovers(dir, "", time.Second, zap.NewNop(), func(_ context.Context, _ []byte, _ time.Time, n rawName) (delivery, error) {
+	recoverLeftovers(context.Background(), dir, "", time.Second, zap.NewNop(), func(_ context.Context, _ []byte, _ time.Time, n rawName) (delivery, error) {
 		pids = append(pids, n.appPID)
 		return delivery{}, nil
 	})
@@ -145,7 +145,7 @@ func TestRecoverLeftoversKeepsUndelivered(t *testing.T) {
 	a := writeRaw(t, dir, 1, crashOutput, time.Now())
 	b := writeRaw(t, dir, 2, crashOutput, time.Now())
 	calls := 0
-	recoverLeftovers(dir, "", time.Second, zap.NewNop(), func(context.Context, []byte, time.Time, rawName) (delivery, error) {
+	recoverLeftovers(context.Background(), dir, "", time.Second, zap.NewNop(), func(context.Context, []byte, time.Time, rawName) (delivery, error) {
 		calls++
 		return delivery{}, errors.New("disk full")
 	})
@@ -166,7 +166,7 @@ func TestRecoverLeftoversOnce(t *testing.T) {
 	for range 2 {
 		go func() {
 			defer func() { done <- struct{}{} }()
-			recoverLeftovers(dir, "", time.Second, zap.NewNop(), func(_ context.Context, _ []byte, _ time.Time, n rawName) (delivery, error) {
+			recoverLeftovers(context.Background(), dir, "", time.Second, zap.NewNop(), func(_ context.Context, _ []byte, _ time.Time, n rawName) (delivery, error) {
 				counts <- n.eventID
 				time.Sleep(time.Millisecond) // hold the lock while the other lists
 				return delivery{}, nil

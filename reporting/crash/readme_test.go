@@ -69,14 +69,17 @@ func TestReadmeSnippet(t *testing.T) {
 	}
 }
 
-// TestNilMonitor: the Monitor a failed Start returns is nil, and its
-// methods do nothing, so that main can defer Stop unconditionally.
+// TestNilMonitor: the Monitor a failed Setup returns is nil, and its
+// methods do nothing, so that main can defer Shutdown unconditionally.
 func TestNilMonitor(t *testing.T) {
 	var m *crash.Monitor
-	if err := m.Stop(context.Background()); err != nil {
-		t.Errorf("Stop on a nil Monitor = %v, want nil", err)
+	if err := m.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown on a nil Monitor = %v, want nil", err)
 	}
 	if pid := m.PID(); pid != 0 {
 		t.Errorf("PID of a nil Monitor = %d, want 0", pid)
+	}
+	if m.IsMonitor() {
+		t.Error("IsMonitor of a nil Monitor = true, want false")
 	}
 }

@@ -7,7 +7,9 @@
 // which stamps it with [StampSentAt] and sends it; the sender then calls
 // [Outbox.Done] when Sentry accepted it, [Outbox.Release] when the answer
 // may be temporary, [Outbox.Replace] to trim it after a 413, or
-// [Outbox.Reject] when Sentry will never accept it.
+// [Outbox.Reject] when Sentry will never accept it. A reader that must
+// change nothing (a support engineer's tool, a copy of another host's
+// outbox) uses [List] and [ReadFound] instead of Open.
 //
 // # Layout
 //

@@ -126,8 +126,12 @@ type entry struct {
 	tag   string
 	size  int64
 	state state
-	all   *list.Element // in Outbox.order
-	inTag *list.Element // in Outbox.tags[tag].order
+	// written is true for an envelope this Outbox wrote, false for one
+	// found on disk (at Open or by a Rescan): left by an earlier run or
+	// written by another process.
+	written bool
+	all     *list.Element // in Outbox.order
+	inTag   *list.Element // in Outbox.tags[tag].order
 }
 
 // tagQueue holds the envelopes of one destination, oldest first.
@@ -313,7 +317,7 @@ func (o *Outbox) Write(eventID, dest string, envelope []byte) (name string, err 
 		return "", fmt.Errorf("outbox: write %s: %w", name, err)
 	}
 	o.lastTS = ts
-	o.insert(&entry{name: name, tag: tag, size: size})
+	o.insert(&entry{name: name, tag: tag, size: size, written: true})
 	o.stats.Written++
 	return name, nil
 }
@@ -445,6 +449,10 @@ type Claim struct {
 	Name     string // file name, stable across Release
 	EventID  string // the header's event_id
 	Envelope []byte // content, as stored
+	// Found is true when this Outbox did not write the envelope: it was
+	// on disk when Open read the directory (an earlier run's, a crash
+	// monitor's) or a Rescan found it (another process's).
+	Found bool
 
 	o *Outbox
 	e *entry
@@ -513,7 +521,7 @@ func (o *Outbox) Claim(dest string) (*Claim, error) {
 			continue
 		}
 		id, _ := h["event_id"].(string)
-		return &Claim{Name: e.name, EventID: id, Envelope: data, o: o, e: e}, nil
+		return &Claim{Name: e.name, EventID: id, Envelope: data, Found: !e.written, o: o, e: e}, nil
 	}
 	return nil, nil
 }

@@ -549,3 +549,49 @@ func TestRescanEnforcesTheBound(t *testing.T) {
 		t.Errorf("kept mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestClaimSaysWhatWasFound: a claim says whether this Outbox wrote the
+// envelope or found it on disk (at Open: an earlier run's; by a Rescan:
+// another process's), also after a Release.
+func TestClaimSaysWhatWasFound(t *testing.T) {
+	dir := t.TempDir()
+	earlier := open(t, dir, outbox.Options{})
+	write(t, earlier, "a00", dest1, 0)
+	if err := earlier.Close(); err != nil {
+		t.Fatal(err)
+	}
+	o := open(t, dir, outbox.Options{})
+	write(t, o, "a01", dest1, 0)
+	other := open(t, dir, outbox.Options{})
+	write(t, other, "a02", dest1, 0)
+	if err := o.Rescan(); err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for {
+		c, err := o.Claim(dest1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c == nil {
+			break
+		}
+		if _, seen := found[c.EventID]; !seen {
+			found[c.EventID] = c.Found
+			if err := o.Release(c); err != nil { // claimed again below: the flag stays
+				t.Fatal(err)
+			}
+			continue
+		}
+		if c.Found != found[c.EventID] {
+			t.Errorf("%s: Found = %v after a Release, was %v", c.EventID, c.Found, found[c.EventID])
+		}
+		if err := o.Done(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]bool{"a00": true, "a01": false, "a02": true}
+	if diff := cmp.Diff(want, found); diff != "" {
+		t.Errorf("Found mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -64,7 +64,7 @@ func (o *Outbox) rescanLocked() error {
 			continue // removed meanwhile
 		}
 		if e := o.entries[name]; e != nil && e.state == statePending && e.size == info.Size() {
-			keep = append(keep, &entry{name: name, tag: e.tag, size: e.size})
+			keep = append(keep, &entry{name: name, tag: e.tag, size: e.size, written: e.written})
 			seen[name] = true
 			continue
 		}
@@ -76,7 +76,7 @@ func (o *Outbox) rescanLocked() error {
 	// This Outbox's claims stay in the index, in their place.
 	for _, e := range o.entries {
 		if e.state == stateClaimed && !seen[e.name] {
-			keep = append(keep, &entry{name: e.name, tag: e.tag, size: e.size, state: stateClaimed})
+			keep = append(keep, &entry{name: e.name, tag: e.tag, size: e.size, state: stateClaimed, written: e.written})
 		}
 	}
 	sortEntries(keep)

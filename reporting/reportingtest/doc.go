@@ -23,7 +23,7 @@
 //
 //	srv := reportingtest.NewServer()
 //	defer srv.Close()
-//	rep, _ := reporting.Setup(reporting.WithDSN(srv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0))
+//	rep, _ := reporting.Setup(ctx, reporting.WithDSN(srv.DSN("1")), reporting.WithOutbox(t.TempDir(), 0))
 //	... capture ...
 //	evs, err := srv.WaitEvents(ctx, "1", 1)
 //

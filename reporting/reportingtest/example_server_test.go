@@ -23,7 +23,7 @@ func ExampleServer() {
 	}
 	defer os.RemoveAll(dir)
 
-	rep, err := reporting.Setup(reporting.WithDSN(srv.DSN("1")), reporting.WithOutbox(dir, 0))
+	rep, err := reporting.Setup(context.Background(), reporting.WithDSN(srv.DSN("1")), reporting.WithOutbox(dir, 0))
 	if err != nil {
 		panic(err)
 	}

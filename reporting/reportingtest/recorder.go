@@ -28,7 +28,7 @@ func New(t testing.TB, opts ...reporting.Option) *Recorder {
 		reporting.WithDSN(""), reporting.WithEnvironment("test"), reporting.WithRelease("test"),
 	}, opts...)
 	all = append(all, reporting.WithTransport(mem))
-	rep, err := reporting.Setup(all...)
+	rep, err := reporting.Setup(context.Background(), all...)
 	if err != nil {
 		t.Fatalf("reportingtest: %v", err)
 	}

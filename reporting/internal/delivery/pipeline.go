@@ -52,6 +52,9 @@ type Stats struct {
 	Dropped int64
 	// Sent counts envelopes Sentry accepted.
 	Sent int64
+	// Replayed counts those of Sent that this pipeline did not Put: found
+	// in the outbox (left by an earlier run, or another process's).
+	Replayed int64
 	// Rejected counts envelopes Sentry refused as invalid (400, or 413
 	// that could not be made smaller), kept in the outbox's rejected/ area.
 	Rejected int64
@@ -94,7 +97,7 @@ type Pipeline struct {
 	idle         bool // nothing was left to send at the last look
 	sendStreak   streak
 
-	outboxed, buffered, dropped, sent, rejected, shrunk, failures atomic.Int64
+	outboxed, buffered, dropped, sent, replayed, rejected, shrunk, failures atomic.Int64
 }
 
 type memItem struct {
@@ -294,7 +297,7 @@ func (p *Pipeline) persistMemory() {
 func (p *Pipeline) Stats() Stats {
 	return Stats{
 		Outboxed: p.outboxed.Load(), Buffered: p.buffered.Load(), Dropped: p.dropped.Load(),
-		Sent: p.sent.Load(), Rejected: p.rejected.Load(), Shrunk: p.shrunk.Load(),
+		Sent: p.sent.Load(), Replayed: p.replayed.Load(), Rejected: p.rejected.Load(), Shrunk: p.shrunk.Load(),
 		Failures: p.failures.Load(),
 	}
 }
@@ -429,6 +432,9 @@ func (p *Pipeline) attempt(it item, now time.Time) bool {
 	case delivered:
 		if it.claim != nil {
 			_ = p.ob.Done(it.claim)
+			if it.claim.Found {
+				p.replayed.Add(1)
+			}
 		}
 		p.sent.Add(1)
 		p.backoff = p.cfg.RetryMin

@@ -20,15 +20,15 @@ var monitor *crash.Monitor
 // startMonitor starts the crash monitor and reports whether this process
 // is the monitor.
 func startMonitor() bool {
-	var (
-		isMonitor bool
-		err       error
-	)
-	monitor, isMonitor, err = crash.Start(crash.Options{
-		Reporting: []reporting.Option{reporting.WithOutbox(os.Getenv("CRASHER_OUTBOX"), 0)},
-		Tags:      map[string]string{"program": "crasher"},
-	})
-	if isMonitor {
+	var err error
+	monitor, err = crash.Setup(context.Background(),
+		crash.WithReporting(reporting.WithOutbox(os.Getenv("CRASHER_OUTBOX"), 0)),
+		crash.WithTags(map[string]string{"program": "crasher"}))
+	if monitor.IsMonitor() {
+		if os.Getenv("CRASHER_SAY_MONITOR") != "" { // what main sees in the monitor process
+			fmt.Fprintf(os.Stderr, "crasher: monitor process: IsMonitor=%v PID=%d Shutdown=%v\n",
+				monitor.IsMonitor(), monitor.PID(), monitor.Shutdown(context.Background()))
+		}
 		return true
 	}
 	if err != nil {
@@ -43,17 +43,18 @@ func startMonitor() bool {
 func stopMonitor() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := monitor.Stop(ctx)
+	err := monitor.Shutdown(ctx)
 	p, _ := os.FindProcess(monitor.PID())
 	gone := p == nil || p.Signal(syscall.Signal(0)) != nil
-	fmt.Fprintf(os.Stderr, "crasher: crash monitor stopped: err=%v gone=%v\n", err, gone)
+	again := monitor.Shutdown(ctx) // idempotent
+	fmt.Fprintf(os.Stderr, "crasher: crash monitor stopped: err=%v gone=%v again=%v\n", err, gone, again)
 }
 
 // goRePanic panics in a goroutine started with reporting.Go and
 // reporting.RePanic: the application reports the panic itself, with the
 // reporting options the monitor gets, and then crashes of it.
 func goRePanic() {
-	rep, err := reporting.Setup(reporting.WithOutbox(os.Getenv("CRASHER_OUTBOX"), 0))
+	rep, err := reporting.Setup(context.Background(), reporting.WithOutbox(os.Getenv("CRASHER_OUTBOX"), 0))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "crasher: reporting:", err)
 		os.Exit(64)

@@ -1,0 +1,151 @@
+package outbox
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// State says where in an outbox an envelope file is.
+type State string
+
+// The states of [Found].
+const (
+	Pending  State = "pending"  // waiting to be sent (or kept, when local)
+	Claimed  State = "claimed"  // claimed by a sender, live or dead
+	Rejected State = "rejected" // refused by Sentry or quarantined
+)
+
+// Found is one envelope file found by [List]. Nothing in it has been
+// read from the file: it comes from the file's name and place.
+type Found struct {
+	Path    string    // the file's path
+	Name    string    // its base name
+	State   State     // where it is
+	Written time.Time // when it was written: from its name, else its mtime
+	EventID string    // from its name; "" for a name the outbox did not write
+	Size    int64
+}
+
+// Listing is what [List] found in an outbox directory.
+type Listing struct {
+	// Envelopes are the ".envelope" files, pending, claimed and
+	// rejected, oldest first.
+	Envelopes []Found
+	// Other are the regular files that are not the outbox's own (not
+	// envelopes, not rejection reasons, not hidden, not in crashes/),
+	// by their path relative to the directory: files someone else put
+	// there.
+	Other []string
+}
+
+// List returns the envelope files in dir without changing anything: it
+// neither claims, renames, quarantines nor creates a file or directory,
+// so it works on a directory it may not write (a copy taken from a
+// server, another user's outbox) and beside a live sender. It is what
+// readers use, such as the supportkit command; a sender uses [Open].
+//
+// The error is about dir itself (missing, not a directory, unreadable);
+// an unreadable subdirectory is skipped.
+func List(dir string) (*Listing, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return nil, &fs.PathError{Op: "list", Path: dir, Err: errors.New("not a directory")}
+	}
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	l := &Listing{}
+	l.scan(dir, "", des, Pending)
+	if owners, err := os.ReadDir(filepath.Join(dir, claimedDir)); err == nil {
+		for _, o := range owners {
+			if !o.IsDir() {
+				continue
+			}
+			rel := filepath.Join(claimedDir, o.Name())
+			if files, err := os.ReadDir(filepath.Join(dir, rel)); err == nil {
+				l.scan(dir, rel, files, Claimed)
+			}
+		}
+	}
+	if files, err := os.ReadDir(filepath.Join(dir, rejectedDir)); err == nil {
+		l.scan(dir, rejectedDir, files, Rejected)
+	}
+	slices.SortStableFunc(l.Envelopes, func(a, b Found) int {
+		if c := a.Written.Compare(b.Written); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	slices.Sort(l.Other)
+	return l, nil
+}
+
+func (l *Listing) scan(dir, rel string, des []fs.DirEntry, st State) {
+	for _, de := range des {
+		name := de.Name()
+		if strings.HasPrefix(name, ".") || !de.Type().IsRegular() {
+			continue // the outbox's own (.claimed, .owners, temporary files) and crashes/, rejected/
+		}
+		if st == Rejected && strings.HasSuffix(name, reasonExt) {
+			continue
+		}
+		if !strings.HasSuffix(name, Suffix) {
+			l.Other = append(l.Other, filepath.Join(rel, name))
+			continue
+		}
+		info, err := de.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		f := Found{Path: filepath.Join(dir, rel, name), Name: name, State: st, Written: info.ModTime(), Size: info.Size()}
+		if ts, id, ok := splitName(name); ok {
+			f.Written, f.EventID = time.Unix(0, ts), id
+		}
+		l.Envelopes = append(l.Envelopes, f)
+	}
+}
+
+// splitName reads the time and event ID of a name the outbox wrote.
+func splitName(name string) (ts int64, eventID string, ok bool) {
+	if _, ok := parseName(name); !ok {
+		return 0, "", false
+	}
+	ts, err := strconv.ParseInt(name[:20], 10, 64)
+	if err != nil {
+		return 0, "", false
+	}
+	base := strings.TrimSuffix(name, Suffix)
+	return ts, base[21:strings.LastIndexByte(base, '-')], true
+}
+
+// ReadFound reads the envelope file f (at most DefaultMaxEnvelopeBytes)
+// and parses it; it changes nothing.
+func ReadFound(f Found) (*Envelope, error) {
+	data, err := readAtMost(f.Path, DefaultMaxEnvelopeBytes)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data)
+}
+
+// Reason returns the reason recorded beside a rejected envelope, or "".
+func (f Found) Reason() string {
+	if f.State != Rejected {
+		return ""
+	}
+	data, err := readAtMost(f.Path+reasonExt, maxReasonBytes)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
+}
