@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/supportkit/supportkit/errorsx"
@@ -52,7 +53,11 @@ func (s *Service) Fail(w http.ResponseWriter, r *http.Request, err error) (refer
 	}
 	if status >= 500 {
 		if eventID != "" {
-			tracing.RecordError(ctx, err, attribute.String(reporting.EventIDAttribute, eventID))
+			id := attribute.String(reporting.EventIDAttribute, eventID)
+			tracing.RecordError(ctx, err, id)
+			// On the span too, as the reporting middleware does for a
+			// panic: backends index span attributes, not event ones.
+			trace.SpanFromContext(ctx).SetAttributes(id)
 		} else {
 			tracing.RecordError(ctx, err)
 		}
@@ -61,7 +66,8 @@ func (s *Service) Fail(w http.ResponseWriter, r *http.Request, err error) (refer
 	if route == "" {
 		route = "unmatched"
 	}
-	s.Log(ctx).Log(level, "request failed",
+	// The line's caller is the handler that called Fail.
+	s.Log(ctx).WithOptions(zap.AddCallerSkip(1)).Log(level, "request failed",
 		zap.String("method", r.Method),
 		zap.String("route", route),
 		zap.String("reference_id", ref),

@@ -111,6 +111,9 @@ func TestFailLeavesTheWholeIncidentRecord(t *testing.T) {
 		!strings.Contains(exc[0]["exception.stacktrace"], "supportkit_test.app") {
 		t.Errorf("exception stack does not show where the error started:\n%s", exc[0]["exception.stacktrace"])
 	}
+	if got := attr(span, "sentry.event_id"); got != ref {
+		t.Errorf("span attribute sentry.event_id %q, want %q", got, ref)
+	}
 	if got, want := ev.Contexts["trace"]["trace_id"], span.SpanContext.TraceID().String(); got != want {
 		t.Errorf("event trace_id %v, span's %v", got, want)
 	}
@@ -123,6 +126,9 @@ func TestFailLeavesTheWholeIncidentRecord(t *testing.T) {
 	line := lines[0]
 	if line.Level != zapcore.ErrorLevel {
 		t.Errorf("log level %v, want error", line.Level)
+	}
+	if !strings.HasSuffix(line.Caller.File, "fail_test.go") {
+		t.Errorf("log line's caller %s, want the handler that called Fail", line.Caller)
 	}
 	f := line.ContextMap()
 	want := map[string]any{

@@ -49,7 +49,7 @@ func TestSpansNamedByRoute(t *testing.T) {
 	if got, want := events[0].Contexts["trace"]["trace_id"], p.SpanContext.TraceID().String(); got != want {
 		t.Errorf("panic event trace_id %v, span's %v", got, want)
 	}
-	if got := exc[0]["sentry.event_id"]; got != string(events[0].EventID) {
+	if got := attr(p, "sentry.event_id"); got != string(events[0].EventID) {
 		t.Errorf("span's sentry.event_id %q, event %q", got, events[0].EventID)
 	}
 }

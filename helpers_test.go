@@ -20,6 +20,12 @@ import (
 	"github.com/supportkit/supportkit/tracing"
 )
 
+// keptSpans is an in-memory exporter whose spans outlive the provider's
+// shutdown (tracetest's forgets them then).
+type keptSpans struct{ *tracetest.InMemoryExporter }
+
+func (keptSpans) Shutdown(context.Context) error { return nil }
+
 // rig is a Service set up for a test: its events, spans and log lines are
 // kept in memory.
 type rig struct {
@@ -41,11 +47,11 @@ func newRig(t *testing.T, extra ...supportkit.Option) *rig {
 	r := &rig{events: reportingtest.NewTransport(), spans: tracetest.NewInMemoryExporter(), logs: logs}
 	opts := append([]supportkit.Option{
 		supportkit.WithServiceName("rig"),
-		supportkit.WithLogger(zap.New(core)),
+		supportkit.WithLogger(zap.New(core, zap.AddCaller())),
 		supportkit.WithReporting(
 			reporting.WithDSN(""), reporting.WithEnvironment("test"), reporting.WithRelease("rig@1"),
 			reporting.WithOutbox(t.TempDir(), 0), reporting.WithTransport(r.events)),
-		supportkit.WithTracing(tracing.WithSpanExporter(r.spans)),
+		supportkit.WithTracing(tracing.WithSpanExporter(keptSpans{r.spans})),
 		supportkit.WithHealth(health.WithDrainDelay(time.Millisecond)),
 	}, extra...)
 	sk, err := supportkit.Setup(context.Background(), opts...)

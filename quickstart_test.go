@@ -14,7 +14,7 @@ import (
 // a NotFound answers 404 problem+json whose reference is on the request's
 // warn log line, the probes answer, and SIGTERM ends it with exit 0.
 func TestQuickstart(t *testing.T) {
-	bin := servicetest.Build(t, "examples/quickstart")
+	bin := servicetest.Build(t, "./examples/quickstart")
 	addr := servicetest.FreeAddr(t)
 	svc := servicetest.Start(t, bin, servicetest.Options{Addr: addr, Env: []string{
 		"ADDR=" + addr, "XDG_CACHE_HOME=" + t.TempDir(), "SENTRY_DSN=", "OTEL_SDK_DISABLED=",
