@@ -25,8 +25,14 @@ import (
 	"sync"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/supportkit/supportkit"
+	"github.com/supportkit/supportkit/tracing"
 
 	"github.com/supportkit/supportkit/reporting/outbox"
 )
@@ -97,15 +103,29 @@ func (l *demoLogs) teeTo() zap.Option {
 	})
 }
 
-// prepareDemo sets what the demo needs unless the environment says
-// otherwise: a private outbox, a short drain. It returns a clean-up
-// function.
-func prepareDemo() (cleanup func(), err error) {
+// demo is the -demo mode's state; a nil *demo (no -demo) does nothing.
+type demo struct {
+	logs  *demoLogs
+	spans *tracetest.InMemoryExporter
+	done  chan struct{}
+	err   error
+}
+
+// prepare returns the service's logger and, with -demo, the demo: a copy
+// of every log line, a private outbox and a short drain unless the
+// environment says otherwise, a free port. cleanup removes what it made.
+func prepare(cfg *config) (log *zap.Logger, d *demo, cleanup func(), err error) {
 	cleanup = func() {}
+	if log, err = newLogger(); err != nil {
+		return nil, nil, cleanup, err
+	}
+	if !cfg.demo {
+		return log, nil, cleanup, nil
+	}
 	if os.Getenv("SUPPORTKIT_OUTBOX") == "" {
 		dir, err := os.MkdirTemp("", "supportkit-demo-outbox-")
 		if err != nil {
-			return cleanup, err
+			return nil, nil, cleanup, err
 		}
 		os.Setenv("SUPPORTKIT_OUTBOX", dir)
 		cleanup = func() { os.RemoveAll(dir) }
@@ -113,11 +133,43 @@ func prepareDemo() (cleanup func(), err error) {
 	if os.Getenv("SUPPORTKIT_DRAIN_DELAY") == "" {
 		os.Setenv("SUPPORTKIT_DRAIN_DELAY", "100ms")
 	}
-	return cleanup, nil
+	cfg.addr = "127.0.0.1:0"
+	d = &demo{logs: &demoLogs{}, spans: tracetest.NewInMemoryExporter()}
+	return log.WithOptions(d.logs.teeTo()), d, cleanup, nil
+}
+
+// options are the demo's additions to the service's wiring: its spans are
+// kept in memory as they end, so that it can print them.
+func (d *demo) options() []supportkit.Option {
+	if d == nil {
+		return nil
+	}
+	return []supportkit.Option{supportkit.WithTracing(
+		tracing.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(d.spans)))}
+}
+
+// start runs the demo against the service at addr, then calls stop, which
+// ends the service as SIGTERM would. The returned function waits for the
+// demo and returns its error.
+func (d *demo) start(ctx context.Context, stop func(), addr string) func() error {
+	if d == nil {
+		return func() error { return nil }
+	}
+	d.done = make(chan struct{})
+	go func() {
+		defer close(d.done)
+		defer stop()
+		d.err = runDemo(ctx, os.Stdout, "http://"+addr, d)
+	}()
+	return func() error {
+		<-d.done
+		return d.err
+	}
 }
 
 // runDemo calls each step against base and prints what came out to w.
-func runDemo(ctx context.Context, w io.Writer, base string, logs *demoLogs) error {
+func runDemo(ctx context.Context, w io.Writer, base string, d *demo) error {
+	logs := d.logs
 	outbox := os.Getenv("SUPPORTKIT_OUTBOX")
 	toSentry := os.Getenv("SENTRY_DSN") != ""
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -180,6 +232,11 @@ func runDemo(ctx context.Context, w io.Writer, base string, logs *demoLogs) erro
 			continue
 		}
 		fmt.Fprintf(w, "   trace ID      %s\n", traceID)
+		if span, ok := d.span(traceID); ok {
+			fmt.Fprintf(w, "   span          %s\n", span)
+		} else {
+			problems = append(problems, fmt.Errorf("%s: no span in trace %s", s.path, traceID))
+		}
 		want := map[string]string{"trace_id": traceID}
 		line, fields := logs.find(want)
 		for deadline := time.Now().Add(2 * time.Second); s.logged && line == nil && time.Now().Before(deadline); {
@@ -436,4 +493,35 @@ func waitForReport(ctx context.Context, dir, traceID string, timeout time.Durati
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// span describes the server span of the trace: its name, its status and,
+// when it failed, its exception event's type and the Sentry event ID on it.
+func (d *demo) span(traceID string) (string, bool) {
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, sp := range d.spans.GetSpans() {
+			if sp.SpanContext.TraceID().String() != traceID || sp.SpanKind != trace.SpanKindServer {
+				continue
+			}
+			desc := fmt.Sprintf("%s, status %s", sp.Name, sp.Status.Code)
+			for _, ev := range sp.Events {
+				if ev.Name != "exception" {
+					continue
+				}
+				attrs := map[string]string{}
+				for _, a := range ev.Attributes {
+					attrs[string(a.Key)] = a.Value.Emit()
+				}
+				desc += fmt.Sprintf("; exception event %s", attrs["exception.type"])
+				if id := attrs["sentry.event_id"]; id != "" {
+					desc += ", sentry.event_id " + id
+				}
+				if attrs["exception.stacktrace"] != "" {
+					desc += ", with stack"
+				}
+			}
+			return desc, true
+		}
+	}
+	return "", false
 }

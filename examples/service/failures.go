@@ -25,17 +25,11 @@ func (a *app) failureRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /panic/goroutine", a.panicGoroutine)
 }
 
-// requestLog is the logger for one request: its lines carry the trace and
-// become breadcrumbs of the request's crash reports.
-func (a *app) requestLog(ctx context.Context) *zap.Logger {
-	return a.log.With(append(logFields(ctx), reporting.LogContext(ctx))...)
-}
-
 func (a *app) failDependency(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a.requestLog(ctx).Info("checking stock", zap.String("dependency", "inventory"))
+	a.sk.Log(ctx).Info("checking stock", zap.String("dependency", "inventory"))
 	if err := checkStock(ctx, "coffee"); err != nil {
-		a.fail(w, r, errorsx.Internal.Wrap(err, "check stock"))
+		a.sk.Fail(w, r, errorsx.Internal.Wrap(err, "check stock"))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"stock": "ok"})
@@ -48,7 +42,7 @@ func checkStock(ctx context.Context, item string) error {
 }
 
 func (a *app) panicHandler(w http.ResponseWriter, r *http.Request) {
-	a.requestLog(r.Context()).Info("rendering order summary")
+	a.sk.Log(r.Context()).Info("rendering order summary")
 	var o *order // a bug: the order was never loaded
 	writeJSON(w, http.StatusOK, orderSummary(o))
 }
@@ -59,7 +53,7 @@ func orderSummary(o *order) map[string]any {
 
 func (a *app) panicGoroutine(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a.requestLog(ctx).Info("starting index rebuild")
+	a.sk.Log(ctx).Info("starting index rebuild")
 	// The goroutine outlives the request: keep its values, drop its
 	// cancellation.
 	reporting.Go(context.WithoutCancel(ctx), a.rebuildIndex)
@@ -67,6 +61,6 @@ func (a *app) panicGoroutine(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) rebuildIndex(ctx context.Context) {
-	a.requestLog(ctx).Info("rebuilding search index")
+	a.sk.Log(ctx).Info("rebuilding search index")
 	panic("search index corrupted: cannot rebuild")
 }

@@ -4,14 +4,13 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"go.uber.org/zap"
-
+	"github.com/supportkit/supportkit"
 	"github.com/supportkit/supportkit/errorsx"
 )
 
 // app holds what the handlers share.
 type app struct {
-	log    *zap.Logger
+	sk     *supportkit.Service
 	orders map[string]order
 }
 
@@ -21,12 +20,13 @@ type order struct {
 	Quantity int    `json:"quantity"`
 }
 
-func (a *app) routes(mux *http.ServeMux) {
+func (a *app) routes(mux *http.ServeMux, dep *fakeDependency) {
 	mux.HandleFunc("GET /hello", a.hello)
 	mux.HandleFunc("GET /orders/{id}", a.getOrder)
 	mux.HandleFunc("GET /slow", a.slow)
 	a.failureRoutes(mux)
 	a.crashRoutes(mux)
+	a.adminRoutes(mux, dep)
 }
 
 func (a *app) hello(w http.ResponseWriter, r *http.Request) {
@@ -36,7 +36,10 @@ func (a *app) hello(w http.ResponseWriter, r *http.Request) {
 func (a *app) getOrder(w http.ResponseWriter, r *http.Request) {
 	o, err := a.findOrder(r.PathValue("id"))
 	if err != nil {
-		a.fail(w, r, err)
+		// One call leaves the whole record: a warn log line with the
+		// error's code and fields, the span, and the problem+json answer
+		// with the trace ID as the reference (a 5xx is also reported).
+		a.sk.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, o)
@@ -49,28 +52,6 @@ func (a *app) findOrder(id string) (order, error) {
 			errorsx.Public("There is no order with this ID."))
 	}
 	return o, nil
-}
-
-// fail answers a request that failed with err as problem+json and logs the
-// error once, with its code, fields and stack.
-func (a *app) fail(w http.ResponseWriter, r *http.Request, err error) {
-	ctx := r.Context()
-	level := zap.WarnLevel
-	var ref string
-	if errorsx.CodeOf(err).HTTPStatus() >= 500 {
-		level = zap.ErrorLevel
-		ref = report(ctx, err) // the event ID, when reporting is wired
-	}
-	if ref == "" {
-		ref = traceID(ctx)
-	}
-	fields := append(logFields(ctx),
-		zap.String("method", r.Method),
-		zap.String("path", r.URL.Path),
-		zap.String("reference_id", ref),
-		errorsx.Zap(err))
-	a.log.Log(level, "request failed", fields...)
-	errorsx.WriteProblem(w, r, err, ref)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

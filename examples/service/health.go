@@ -50,83 +50,92 @@ import (
 	"github.com/supportkit/supportkit/health/checks"
 )
 
-// healthWiring is what shutdown needs of the health wiring.
-type healthWiring struct {
-	reg        *health.Registry
-	drainDelay time.Duration
-	// stop stops the checks, the fake dependency and the checks' idle
-	// connections.
-	stop func(ctx context.Context) error
-}
-
-// setupHealth wires package health: it registers the probe endpoints on mux
-// and returns what shutdown needs (shutdown.go): the registry, whose
-// readiness fails from MarkDraining on, the drain delay, and a stop
-// function.
-func setupHealth(ctx context.Context, log *zap.Logger, mux *http.ServeMux) (_ healthWiring, err error) {
-	durations := map[string]time.Duration{
-		"SUPPORTKIT_DRAIN_DELAY":     health.DefaultDrainDelay,
-		"SUPPORTKIT_HEALTH_INTERVAL": 2 * time.Second,
-		"SUPPORTKIT_HEALTH_TIMEOUT":  time.Second,
+// healthOptionsFromEnv returns the registry's options from the
+// environment: the drain delay, 404 while draining, and who may read
+// check errors.
+func healthOptionsFromEnv() ([]health.Option, error) {
+	drain, err := durationFromEnv("SUPPORTKIT_DRAIN_DELAY", health.DefaultDrainDelay)
+	if err != nil {
+		return nil, err
 	}
-	for key := range durations {
-		if v := os.Getenv(key); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d < 0 {
-				return healthWiring{}, errors.New("health: " + key + ": want a duration such as 2s, got " + v)
-			}
-			durations[key] = d
-		}
-	}
-	every := health.Every(durations["SUPPORTKIT_HEALTH_INTERVAL"])
-	timeout := health.Timeout(durations["SUPPORTKIT_HEALTH_TIMEOUT"])
-
-	opts := []health.Option{
-		health.WithLogger(log.Named("health")),
-		health.WithDetails(fromLoopback),
-		health.WithDrainDelay(durations["SUPPORTKIT_DRAIN_DELAY"]),
+	opts := []health.Option{health.WithDetails(fromLoopback), health.WithDrainDelay(drain)}
+	if drain == 0 {
+		opts[1] = health.WithoutDrainDelay()
 	}
 	if os.Getenv("SUPPORTKIT_DRAIN_NOT_FOUND") == "1" {
 		opts = append(opts, health.WithDrainNotFound())
 	}
-	reg := health.New(opts...)
+	return opts, nil
+}
+
+// durationFromEnv reads the duration in key, or def when it is unset.
+func durationFromEnv(key string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, errors.New("health: " + key + ": want a duration such as 2s, got " + v)
+	}
+	return d, nil
+}
+
+// checkDependencies registers the service's checks with the health
+// registry, against the fake downstream it starts, or against
+// SUPPORTKIT_DEPENDENCY_URL. Close the fake downstream (nil-safe) once the
+// service has shut down.
+func (a *app) checkDependencies() (_ *fakeDependency, err error) {
+	interval, err := durationFromEnv("SUPPORTKIT_HEALTH_INTERVAL", 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	tmo, err := durationFromEnv("SUPPORTKIT_HEALTH_TIMEOUT", time.Second)
+	if err != nil {
+		return nil, err
+	}
+	every, timeout := health.Every(interval), health.Timeout(tmo)
 
 	var dep *fakeDependency
 	base := os.Getenv("SUPPORTKIT_DEPENDENCY_URL")
 	if base == "" {
 		if dep, err = startFakeDependency(os.Getenv("SUPPORTKIT_DEPENDENCY")); err != nil {
-			return healthWiring{}, err
+			return nil, err
 		}
 		base = dep.url
-		log.Info("fake dependency listening", zap.String("url", base), zap.String("mode", dep.get()))
+		a.sk.Logger().Info("fake dependency listening", zap.String("url", base), zap.String("mode", dep.get()))
 	}
 	// The application's own client: the checks reuse its connections.
 	client := &http.Client{Timeout: 30 * time.Second}
 	base = strings.TrimSuffix(base, "/")
+	reg := a.sk.Health()
 	err = errors.Join(
 		reg.Register("inventory", checks.HTTPGet(client, base+"/inventory"),
 			health.For(health.Readiness|health.Startup), every, timeout),
 		reg.Register("cache", checks.HTTPGet(client, base+"/cache"), health.NonCritical(), every, timeout),
 		reg.Register("goroutines", checks.Goroutines(100_000), health.For(health.Liveness), every, timeout),
-		reg.Start(ctx),
 	)
 	if err != nil {
 		dep.close()
-		return healthWiring{}, err
+		return nil, err
 	}
-	reg.Handle(mux)
-	if os.Getenv("SUPPORTKIT_HEALTH_ADMIN") == "1" {
-		if dep == nil {
-			return healthWiring{}, errors.New("health: SUPPORTKIT_HEALTH_ADMIN needs the fake dependency (unset SUPPORTKIT_DEPENDENCY_URL)")
-		}
-		mux.HandleFunc("POST /admin/dependency", dep.admin(log))
+	if dep != nil {
+		dep.client = client
 	}
-	return healthWiring{reg: reg, drainDelay: durations["SUPPORTKIT_DRAIN_DELAY"], stop: func(ctx context.Context) error {
-		err := reg.Stop(ctx)
-		dep.close()
-		client.CloseIdleConnections()
-		return err
-	}}, nil
+	return dep, nil
+}
+
+// adminRoutes registers POST /admin/dependency when
+// SUPPORTKIT_HEALTH_ADMIN=1 and the fake downstream runs.
+func (a *app) adminRoutes(mux *http.ServeMux, dep *fakeDependency) {
+	if os.Getenv("SUPPORTKIT_HEALTH_ADMIN") != "1" {
+		return
+	}
+	if dep == nil {
+		a.sk.Logger().Warn("SUPPORTKIT_HEALTH_ADMIN needs the fake dependency (unset SUPPORTKIT_DEPENDENCY_URL): not enabled")
+		return
+	}
+	mux.HandleFunc("POST /admin/dependency", dep.admin(a.sk.Logger()))
 }
 
 // fromLoopback authorizes callers on this machine to read check errors.
@@ -139,8 +148,9 @@ func fromLoopback(r *http.Request) bool {
 // fakeDependency is a downstream service whose behaviour the admin
 // endpoint sets.
 type fakeDependency struct {
-	url string
-	srv *http.Server
+	url    string
+	srv    *http.Server
+	client *http.Client // the checks' client, whose idle connections close goes with
 
 	mu      sync.Mutex
 	mode    string
@@ -218,4 +228,7 @@ func (d *fakeDependency) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_ = d.srv.Shutdown(ctx)
+	if d.client != nil {
+		d.client.CloseIdleConnections()
+	}
 }

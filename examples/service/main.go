@@ -19,8 +19,9 @@
 // -demo starts the service on a free port, calls each endpoint once and
 // prints what a support engineer gets for each, then exits.
 //
-// The HTTP server's timeouts and the phases of the shutdown on SIGTERM are
-// in shutdown.go.
+// The wiring is run below: one supportkit.Setup call. The environment
+// variables of the health checks are in health.go, those of the HTTP
+// server in server.go, the crash monitor in crash.go.
 package main
 
 import (
@@ -31,10 +32,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
+	"strconv"
 
 	"go.uber.org/zap"
+
+	"github.com/supportkit/supportkit"
+	"github.com/supportkit/supportkit/reporting"
 )
 
 func main() {
@@ -42,6 +45,60 @@ func main() {
 		fmt.Fprintln(os.Stderr, "service:", err)
 		os.Exit(1)
 	}
+}
+
+func run(args []string) error {
+	cfg, err := parseConfig(args)
+	if err != nil {
+		return err
+	}
+	log, demo, cleanup, err := prepare(&cfg) // demo.go: -demo's logs, outbox and port
+	defer cleanup()
+	if err != nil {
+		return err
+	}
+	server, err := serverSettingsFromEnv() // server.go
+	if err != nil {
+		return err
+	}
+	healthOpts, err := healthOptionsFromEnv() // health.go
+	if err != nil {
+		return err
+	}
+	opts := []supportkit.Option{
+		supportkit.WithServiceName("supportkit-example"),
+		supportkit.WithLogger(log),
+		// Without SENTRY_DSN, reports go to this outbox (printed at start).
+		supportkit.WithReporting(reporting.WithOutbox(os.Getenv("SUPPORTKIT_OUTBOX"), 0)),
+		supportkit.WithHealth(healthOpts...),
+		supportkit.WithShutdownTimeout(server.shutdownTimeout),
+		supportkit.WithHTTPServer(server.apply),
+	}
+	if cfg.crashMonitor {
+		opts = append(opts, supportkit.WithCrashMonitor(nil))
+	}
+	opts = append(opts, demo.options()...)
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	sk, err := supportkit.Setup(ctx, opts...)
+	if err != nil || sk.IsCrashMonitor() {
+		return err // the monitor process returns here once the service has exited
+	}
+	a := &app{sk: sk, orders: map[string]order{"1": {ID: "1", Item: "coffee", Quantity: 2}}}
+	dep, err := a.checkDependencies() // health.go: the checks and the fake downstream
+	if err != nil {
+		return errors.Join(err, sk.Shutdown(ctx))
+	}
+	defer dep.close()
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return errors.Join(err, sk.Shutdown(ctx))
+	}
+	mux := http.NewServeMux()
+	a.routes(mux, dep)                                   // handlers.go
+	demoErr := demo.start(ctx, stop, ln.Addr().String()) // ends the service when done
+	return errors.Join(sk.Serve(ctx, ln, mux), demoErr())
 }
 
 // config is the service's configuration: flags, with environment variables
@@ -54,9 +111,10 @@ type config struct {
 
 func parseConfig(args []string) (config, error) {
 	var c config
+	crash, _ := strconv.ParseBool(os.Getenv("SUPPORTKIT_CRASH_MONITOR"))
 	fs := flag.NewFlagSet("service", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", envOr("ADDR", "127.0.0.1:8080"), "listen address (env ADDR)")
-	fs.BoolVar(&c.crashMonitor, "crash-monitor", crashMonitorRequested(), "report fatal crashes through a monitor process (env SUPPORTKIT_CRASH_MONITOR=1); see crash.go")
+	fs.BoolVar(&c.crashMonitor, "crash-monitor", crash, "report fatal crashes through a monitor process (env SUPPORTKIT_CRASH_MONITOR=1); see crash.go")
 	fs.BoolVar(&c.demo, "demo", false, "start on a free port, call every endpoint once, print what a support engineer gets for each, and exit")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -74,109 +132,5 @@ func envOr(key, def string) string {
 	return def
 }
 
-func run(args []string) error {
-	cfg, err := parseConfig(args)
-	if err != nil {
-		return err
-	}
-	if startCrashMonitor(cfg.crashMonitor) {
-		return nil // this process was the crash monitor (crash.go)
-	}
-	var demo *demoLogs
-	if cfg.demo {
-		cleanup, err := prepareDemo()
-		defer cleanup()
-		if err != nil {
-			return err
-		}
-		cfg.addr = "127.0.0.1:0"
-		demo = &demoLogs{}
-	}
-	log, err := zap.NewProduction()
-	if err != nil {
-		return err
-	}
-	if demo != nil {
-		log = log.WithOptions(demo.teeTo())
-	}
-	defer func() { _ = log.Sync() }()
-	settings, err := serverSettingsFromEnv()
-	if err != nil {
-		return err
-	}
-
-	// Each package is wired in its own file: reporting.go, tracing.go,
-	// health.go; shutdown.go has the server's timeouts and the shutdown.
-	// Each set-up returns a new logger only on success: log stays usable
-	// on every error path.
-	setupCtx := context.Background()
-	rlog, reportingMW, flushReports, err := setupReporting(setupCtx, log)
-	if err != nil {
-		return err
-	}
-	log = rlog
-	mux := http.NewServeMux()
-	tracingMW, shutdownTracing, err := setupTracing(setupCtx, log, mux)
-	if err != nil {
-		return err
-	}
-	a := &app{log: log, orders: map[string]order{"1": {ID: "1", Item: "coffee", Quantity: 2}}}
-	a.routes(mux)
-	hw, err := setupHealth(setupCtx, log, mux)
-	if err != nil {
-		return err
-	}
-	plan, err := planShutdown(settings.shutdownTimeout, hw.drainDelay)
-	if err != nil {
-		return err
-	}
-
-	// The tracing span encloses the reporting scope, so that a report can
-	// name the trace.
-	srv := newServer(tracingMW(reportingMW(mux)), settings, log)
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
-	}
-	log.Info("listening", zap.String("addr", ln.Addr().String()))
-
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
-	defer signal.Stop(sigs)
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	var demoErr error
-	demoDone := make(chan struct{})
-	demoCtx, cancelDemo := context.WithCancel(context.Background())
-	defer cancelDemo()
-	if demo != nil {
-		// The demo ends the service as SIGTERM would.
-		go func() {
-			defer close(demoDone)
-			demoErr = runDemo(demoCtx, os.Stdout, "http://"+ln.Addr().String(), demo)
-		}()
-	}
-
-	select {
-	case err := <-serveErr:
-		return err
-	case sig := <-sigs:
-		log.Info("shutting down", zap.String("signal", sig.String()))
-		cancelDemo()
-		if demo != nil {
-			<-demoDone
-		}
-	case <-demoDone:
-		log.Info("shutting down", zap.String("after", "demo"))
-	}
-	done := make(chan struct{})
-	defer close(done)
-	go exitOnSecondSignal(log, sigs, done)
-	// Order matters: stop taking traffic, finish in-flight requests, then
-	// flush what they produced.
-	if err := errors.Join(shutdown(log, plan, hw, srv, serveErr, shutdownTracing, flushReports), demoErr); err != nil {
-		return err
-	}
-	log.Info("stopped")
-	return nil
-}
+// newLogger is the service's logger: JSON lines on standard error.
+func newLogger() (*zap.Logger, error) { return zap.NewProduction() }

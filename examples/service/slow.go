@@ -21,7 +21,7 @@ func (a *app) slow(w http.ResponseWriter, r *http.Request) {
 	if s := r.URL.Query().Get("d"); s != "" {
 		var err error
 		if d, err = time.ParseDuration(s); err != nil || d < 0 || d > maxSlow {
-			a.fail(w, r, errorsx.InvalidArgument.New("bad duration", "d", s,
+			a.sk.Fail(w, r, errorsx.InvalidArgument.New("bad duration", "d", s,
 				errorsx.Public("d must be a duration between 0s and 10s, such as 2s.")))
 			return
 		}

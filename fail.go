@@ -1,0 +1,85 @@
+package supportkit
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+
+	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/reporting"
+	"github.com/supportkit/supportkit/tracing"
+)
+
+// Fail answers a request that failed with err and leaves the whole
+// incident record, the same for every handler:
+//
+//   - a 5xx error (by its errorsx code; an error without one is
+//     internal) is reported to Sentry;
+//   - for a 5xx, the request's span gets status error (its description
+//     the error's message, secrets redacted) and one exception event with
+//     the type, message and stack, and the event ID as sentry.event_id;
+//   - one log line, "request failed", at warn for a 4xx and error for a
+//     5xx, with trace_id, span_id, the method, the route, reference_id,
+//     the error as a structured object and, when reported, event_id;
+//   - the application/problem+json answer whose reference_id is the
+//     event ID, or, when nothing was reported (a 4xx, or an event storm
+//     control held back), the trace ID; it is never empty and is always
+//     the one in the log line.
+//
+// Fail returns the reference ID. The handler must not have written the
+// response yet.
+func (s *Service) Fail(w http.ResponseWriter, r *http.Request, err error) (referenceID string) {
+	if err == nil {
+		err = errorsx.Internal.New("supportkit: Fail called with a nil error")
+	}
+	ctx := r.Context()
+	status := errorsx.CodeOf(err).HTTPStatus()
+	level := zap.WarnLevel
+	var eventID string
+	if status >= 500 {
+		level = zap.ErrorLevel
+		eventID = s.rep.Capture(ctx, err)
+	}
+	ref := eventID
+	if ref == "" {
+		ref = tracing.TraceID(ctx)
+	}
+	if ref == "" {
+		ref = newReference()
+	}
+	if status >= 500 {
+		if eventID != "" {
+			id := attribute.String(reporting.EventIDAttribute, eventID)
+			tracing.RecordError(ctx, err, id)
+			// On the span too, as the reporting middleware does for a
+			// panic: backends index span attributes, not event ones.
+			trace.SpanFromContext(ctx).SetAttributes(id)
+		} else {
+			tracing.RecordError(ctx, err)
+		}
+	}
+	route := r.Pattern
+	if route == "" {
+		route = "unmatched"
+	}
+	// The line's caller is the handler that called Fail.
+	s.Log(ctx).WithOptions(zap.AddCallerSkip(1)).Log(level, "request failed",
+		zap.String("method", r.Method),
+		zap.String("route", route),
+		zap.String("reference_id", ref),
+		errorsx.Zap(err))
+	errorsx.WriteProblem(w, r, err, ref)
+	return ref
+}
+
+// newReference returns a random reference ID in the shape of an event ID,
+// for a request that has neither an event nor a trace.
+func newReference() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,107 @@
+package supportkit
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/health"
+	"github.com/supportkit/supportkit/reporting"
+	"github.com/supportkit/supportkit/tracing"
+)
+
+// An Option configures [Setup].
+type Option func(*config)
+
+type config struct {
+	serviceName     string
+	logger          *zap.Logger
+	loggerSet       bool
+	reporting       []reporting.Option
+	tracing         []tracing.Option
+	health          []health.Option
+	crashMonitor    bool
+	crashTags       map[string]string
+	healthEvents    bool
+	noProbes        bool
+	shutdownTimeout time.Duration
+	server          func(*http.Server)
+	errs            []error
+}
+
+// DefaultShutdownTimeout is the whole shutdown's budget when
+// [WithShutdownTimeout] does not set one: under Kubernetes' default
+// grace period of 30 s.
+const DefaultShutdownTimeout = 25 * time.Second
+
+// WithServiceName names the service: the OpenTelemetry service.name (unless
+// OTEL_SERVICE_NAME says otherwise) and the crash monitor's service tag.
+// The default is the executable's name.
+func WithServiceName(name string) Option { return func(c *config) { c.serviceName = name } }
+
+// WithLogger sets the logger the service writes to; [Service.Logger] is
+// this logger with the reporting core around it. The default writes JSON
+// lines to standard error (zap.NewProduction). A nil logger means no log
+// output.
+func WithLogger(log *zap.Logger) Option {
+	return func(c *config) { c.logger, c.loggerSet = log, true }
+}
+
+// WithReporting passes options to [reporting.Setup] (a DSN, the outbox,
+// scrubbing, ...). They come after the ones Setup derives, so they win.
+func WithReporting(opts ...reporting.Option) Option {
+	return func(c *config) { c.reporting = append(c.reporting, opts...) }
+}
+
+// WithTracing passes options to [tracing.Setup] (an exporter, a
+// sampler, ...). They come after the ones Setup derives, so they win.
+func WithTracing(opts ...tracing.Option) Option {
+	return func(c *config) { c.tracing = append(c.tracing, opts...) }
+}
+
+// WithHealth passes options to [health.Setup]: the checks
+// ([health.WithCheck]), the drain delay, who may read check errors, ...
+func WithHealth(opts ...health.Option) Option {
+	return func(c *config) { c.health = append(c.health, opts...) }
+}
+
+// WithHealthEvents makes a critical check's turn to fail a Sentry event
+// (level warning), besides the warn log line and the breadcrumb it always
+// is. Off by default: a flapping dependency would otherwise open an issue
+// each time.
+func WithHealthEvents() Option { return func(c *config) { c.healthEvents = true } }
+
+// WithoutProbes leaves the probe endpoints out of [Service.Handler]: the
+// application mounts them itself (Service.Health().Handle(mux)) or serves
+// them on another listener.
+func WithoutProbes() Option { return func(c *config) { c.noProbes = true } }
+
+// WithCrashMonitor starts the crash monitor ([crash.Setup]) so that fatal
+// crashes of any goroutine are reported too. Setup must then be the first
+// thing main does: it starts the program again as the monitor, and in
+// that process Setup returns only once the application has exited, with
+// [Service.IsCrashMonitor] true. tags are added to crash events.
+func WithCrashMonitor(tags map[string]string) Option {
+	return func(c *config) { c.crashMonitor, c.crashTags = true, tags }
+}
+
+// WithShutdownTimeout bounds the whole shutdown (drain delay, HTTP
+// shutdown, flushes). Zero means [DefaultShutdownTimeout]; a negative
+// value is an error.
+func WithShutdownTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d < 0 {
+			c.errs = append(c.errs, errorsx.InvalidArgument.New(fmt.Sprintf("supportkit: WithShutdownTimeout: want a positive duration, got %v", d)))
+			return
+		}
+		c.shutdownTimeout = d
+	}
+}
+
+// WithHTTPServer lets fn adjust the HTTP server that [Service.Serve]
+// builds (timeouts, TLS, ErrorLog, ...) before it serves. The server's
+// Handler is already set; fn may wrap it.
+func WithHTTPServer(fn func(*http.Server)) Option { return func(c *config) { c.server = fn } }
