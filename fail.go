@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/metrics"
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/tracing"
 )
@@ -37,7 +38,9 @@ func (s *Service) Fail(w http.ResponseWriter, r *http.Request, err error) (refer
 		err = errorsx.Internal.New("supportkit: Fail called with a nil error")
 	}
 	ctx := r.Context()
-	status := errorsx.CodeOf(err).HTTPStatus()
+	code := errorsx.CodeOf(err)
+	status := code.HTTPStatus()
+	metrics.SetErrorCode(ctx, code)
 	level := zap.WarnLevel
 	var eventID string
 	if status >= 500 {

@@ -14,7 +14,9 @@ var probePaths = [...]string{"/livez", "/readyz", "/startupz", "/healthz"}
 //   - the tracing middleware outside: a span per request, named by the
 //     route the mux matched ("GET /orders/{id}", panicking requests
 //     too), the trace ID in the context;
-//   - the reporting middleware inside it: a hub per request, panics
+//   - the metrics middleware inside it: the request's duration by route,
+//     method, status and error code, with the trace as the exemplar;
+//   - the reporting middleware inside that: a hub per request, panics
 //     recovered, reported with the request's trace and answered 500
 //     problem+json with the event ID as the reference;
 //   - in front of both, the probe endpoints /livez, /readyz, /startupz
@@ -26,7 +28,7 @@ var probePaths = [...]string{"/livez", "/readyz", "/startupz", "/healthz"}
 // panic would be reported outside the span and its event would lose the
 // trace.
 func (s *Service) Handler(h http.Handler) http.Handler {
-	app := s.tracing.Middleware()(s.rep.Middleware(h))
+	app := s.tracing.Middleware()(s.metrics.Middleware()(s.rep.Middleware(h)))
 	if s.cfg.noProbes || s.health == nil {
 		return app
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/supportkit/supportkit/errorsx"
 	"github.com/supportkit/supportkit/health"
+	"github.com/supportkit/supportkit/metrics"
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/tracing"
 )
@@ -23,6 +24,7 @@ type config struct {
 	reporting       []reporting.Option
 	tracing         []tracing.Option
 	health          []health.Option
+	metrics         []metrics.Option
 	crashMonitor    bool
 	crashTags       map[string]string
 	healthEvents    bool
@@ -66,6 +68,14 @@ func WithTracing(opts ...tracing.Option) Option {
 // ([health.WithCheck]), the drain delay, who may read check errors, ...
 func WithHealth(opts ...health.Option) Option {
 	return func(c *config) { c.health = append(c.health, opts...) }
+}
+
+// WithMetrics passes options to [metrics.Setup]. Metrics follow the
+// OTEL_METRICS_EXPORTER variable and its kin; with none set, a Prometheus
+// reader serves [Service.Metrics]' Handler, and OTEL_METRICS_EXPORTER=none
+// turns request metrics off (the middleware is then not in the path).
+func WithMetrics(opts ...metrics.Option) Option {
+	return func(c *config) { c.metrics = append(c.metrics, opts...) }
 }
 
 // WithHealthEvents makes a critical check's turn to fail a Sentry event

@@ -35,6 +35,7 @@ func (s *Service) ListenAndServe(ctx context.Context, addr string, h http.Handle
 //	           connections that outlive the phase
 //	health     stop the checks          (each flush: min(3 s, timeout/8))
 //	tracing    flush spans
+//	metrics    the last push of metrics (OTLP), when configured
 //	reporting  flush reports (what is not delivered stays in the outbox)
 //	crash      stop the crash monitor
 //
@@ -114,6 +115,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		if s.tracing != nil {
 			errs = append(errs, s.tracing.Shutdown(ctx))
 		}
+		if s.metrics != nil {
+			errs = append(errs, s.metrics.Shutdown(ctx))
+		}
 		if s.rep != nil {
 			errs = append(errs, s.rep.Shutdown(ctx))
 		}
@@ -130,7 +134,7 @@ func (s *Service) shutdown(cut context.Context, srv *http.Server, serveErr <-cha
 	total := s.cfg.shutdownTimeout
 	drain := s.health.DrainDelay()
 	flush := min(3*time.Second, total/8)
-	httpBudget := total - drain - 4*flush
+	httpBudget := total - drain - 5*flush
 
 	var ranOut []string
 	var errs []error
@@ -172,6 +176,7 @@ func (s *Service) shutdown(cut context.Context, srv *http.Server, serveErr <-cha
 	s.shutdownOnce.Do(func() {
 		phase("health", flush, s.health.Shutdown)
 		phase("tracing", flush, s.tracing.Shutdown)
+		phase("metrics", flush, s.metrics.Shutdown)
 		phase("reporting", flush, s.rep.Shutdown)
 		if s.crash != nil {
 			phase("crash", flush, s.crash.Shutdown)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/supportkit/supportkit/errorsx"
 	"github.com/supportkit/supportkit/health"
+	"github.com/supportkit/supportkit/metrics"
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/reporting/crash"
 	"github.com/supportkit/supportkit/tracing"
@@ -29,6 +30,7 @@ type Service struct {
 	rep     *reporting.Reporter
 	tracing *tracing.Provider
 	health  *health.Registry
+	metrics *metrics.Provider
 	crash   *crash.Monitor
 	monitor bool // this process is the crash monitor
 
@@ -123,6 +125,16 @@ func Setup(ctx context.Context, opts ...Option) (_ *Service, err error) {
 	}
 	s.health, err = health.Setup(ctx, append(hopts, c.health...)...)
 	if err != nil {
+		return nil, err
+	}
+	s.metrics, err = metrics.Setup(ctx, append([]metrics.Option{
+		metrics.WithServiceName(c.serviceName),
+		metrics.WithLogger(s.log),
+	}, c.metrics...)...)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.observe(); err != nil {
 		return nil, err
 	}
 	if d := s.health.DrainDelay(); d > c.shutdownTimeout/2 {

@@ -32,21 +32,27 @@ type middlewareConfig struct {
 }
 
 // WithFilter replaces the default filter, [DefaultFilter]: a request is
-// measured only when filter returns true. A nil filter measures every
-// request.
+// measured only when filter returns true. A nil filter keeps the default,
+// as in package tracing (the module's convention: a zero value is the
+// default); to measure every request, give one that returns true.
 func WithFilter(filter func(*http.Request) bool) MiddlewareOption {
-	return func(c *middlewareConfig) { c.filter = filter }
+	return func(c *middlewareConfig) {
+		if filter != nil {
+			c.filter = filter
+		}
+	}
 }
 
-// healthPaths are the probe endpoints [DefaultFilter] skips, the same list
-// tracing's default filter skips: load balancers poll them several times a
-// second, and their latency would drown the requests people look at.
-var healthPaths = []string{"/livez", "/readyz", "/startupz", "/healthz", "/health", "/ping"}
+// healthPaths are the probe endpoints and Prometheus' /metrics, which
+// [DefaultFilter] skips, the same list tracing's default filter skips:
+// load balancers and scrapers poll them, and their latency would drown
+// the requests people look at.
+var healthPaths = []string{"/livez", "/readyz", "/startupz", "/healthz", "/health", "/ping", "/metrics"}
 
 // DefaultFilter reports whether a request should be measured: every
 // request except those to the health endpoints /livez, /readyz,
 // /startupz, /healthz, /health and /ping (and the paths under them, such
-// as /livez/ping). The health instruments ([Provider.ObserveChecks])
+// as /livez/ping), and to /metrics. The health instruments ([Provider.ObserveChecks])
 // report the probes' state instead.
 func DefaultFilter(r *http.Request) bool {
 	p := r.URL.Path
@@ -117,6 +123,12 @@ func (m *measured) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	inner := r.WithContext(ex)
 	panicking := true
 	defer func() {
+		// The route comes back up to an outer middleware (tracing names
+		// its span by it), as net/http's ServeMux sets it on the request
+		// it is given.
+		if r.Pattern == "" {
+			r.Pattern = inner.Pattern
+		}
 		if panicking {
 			// The panic goes on up to whatever recovers it; the request
 			// is counted as the 500 it will most likely become.

@@ -170,8 +170,11 @@ func TestMiddlewareRecordsAPanicAndLetsItGoOn(t *testing.T) {
 
 func TestMiddlewareFilter(t *testing.T) {
 	p, reader := setupManual(t)
-	all := p.Middleware(WithFilter(nil))(testMux())
+	all := p.Middleware(WithFilter(func(*http.Request) bool { return true }))(testMux())
 	serve(all, "GET", "/livez")
+	byDefault := p.Middleware(WithFilter(nil))(testMux())
+	serve(byDefault, "GET", "/readyz")
+	serve(byDefault, "GET", "/metrics")
 	none := p.Middleware(WithFilter(func(*http.Request) bool { return false }))(testMux())
 	serve(none, "GET", "/orders/1")
 	want := map[string]uint64{
@@ -343,5 +346,25 @@ func TestMiddlewareAttributeCacheIsBounded(t *testing.T) {
 	want := []int{3 * 400, 3 * 400, maxCachedSets}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("series, requests, cached sets mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestMiddlewareRouteComesBackUp: an outer middleware (tracing) sees the
+// route the mux set on the copy the metrics middleware passed down, for a
+// request that returns and for one that panics.
+func TestMiddlewareRouteComesBackUp(t *testing.T) {
+	p, _ := setupManual(t)
+	mux := testMux()
+	mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	h := p.Middleware()(mux)
+	for path, want := range map[string]string{"/orders/7": "GET /orders/{id}", "/boom": "GET /boom"} {
+		r := httptest.NewRequest("GET", path, nil)
+		func() {
+			defer func() { _ = recover() }()
+			h.ServeHTTP(httptest.NewRecorder(), r)
+		}()
+		if r.Pattern != want {
+			t.Errorf("%s: the outer request's Pattern = %q, want %q", path, r.Pattern, want)
+		}
 	}
 }

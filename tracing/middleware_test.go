@@ -140,7 +140,7 @@ func TestMiddlewareFilter(t *testing.T) {
 func TestDefaultFilter(t *testing.T) {
 	tests := map[string]bool{
 		"/": true, "/livez": false, "/livez/": false, "/livez/ping": false, "/livezz": true,
-		"/readyz": false, "/startupz": false, "/healthz": false, "/health": false, "/ping": false,
+		"/readyz": false, "/startupz": false, "/healthz": false, "/health": false, "/ping": false, "/metrics": false,
 		"/orders/1": true, "/api/livez": true,
 	}
 	got := map[string]bool{}

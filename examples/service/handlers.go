@@ -24,6 +24,9 @@ func (a *app) routes(mux *http.ServeMux, dep *fakeDependency) {
 	mux.HandleFunc("GET /hello", a.hello)
 	mux.HandleFunc("GET /orders/{id}", a.getOrder)
 	mux.HandleFunc("GET /slow", a.slow)
+	// Prometheus scrapes here (untraced, unmeasured). A service on the
+	// internet would serve it on an internal listener instead.
+	mux.Handle("GET /metrics", a.sk.Metrics().Handler())
 	a.failureRoutes(mux)
 	a.crashRoutes(mux)
 	a.adminRoutes(mux, dep)

@@ -15,6 +15,7 @@
 //	GET  /slow?d=2s        answers after d (at most 10s)
 //	POST /crash            crashes the process (only with -crash-monitor)
 //	GET  /livez /readyz /startupz /healthz   the health probes
+//	GET  /metrics          Prometheus metrics (OpenMetrics with exemplars when asked)
 //
 // -demo starts the service on a free port, calls each endpoint once and
 // prints what a support engineer gets for each, then exits.

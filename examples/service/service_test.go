@@ -58,6 +58,7 @@ func TestEndpoints(t *testing.T) {
 		{"GET", "/readyz", answer{200, "text/plain; charset=utf-8", ""}},
 		{"GET", "/startupz", answer{200, "text/plain; charset=utf-8", ""}},
 		{"GET", "/healthz", answer{200, "text/plain; charset=utf-8", ""}},
+		{"GET", "/metrics", answer{200, "text/plain; version=0.0.4; charset=utf-8; escaping=underscores", ""}},
 		{"GET", "/readyz?verbose", answer{200, "application/health+json", ""}},
 	}
 	var eventIDs []string
