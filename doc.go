@@ -43,6 +43,9 @@
 //     drain. A check's change of status is logged at warn and becomes a
 //     breadcrumb of the events that follow, never an event of its own
 //     unless [WithHealthEvents] asks.
+//   - metrics ([metrics.Setup]): the OTEL_METRICS_EXPORTER variable and
+//     its kin; request metrics by route, health and reporting figures,
+//     Go runtime metrics; [Service.Metrics] has the Prometheus handler.
 //   - the crash monitor ([crash.Setup]) when [WithCrashMonitor] asks.
 //
 // # The request path
@@ -56,7 +59,17 @@
 // panicking requests included.
 //
 // At a handler's edge, [Service.Fail] turns an error into the whole
-// incident record; [Service.Log] gives the request's logger.
+// incident record; [Service.Log] gives the request's zap logger.
+//
+// # zap or log/slog
+//
+// The service logs with zap ([WithLogger]; by default JSON lines on
+// standard error) or with log/slog ([WithSlogLogger]): either way the
+// packages' own lines and Fail's go to it, with the same keys and the same
+// structured error. [Service.Logger] and [Service.Log] are the zap side,
+// [Service.SlogLogger] the slog side (log with a context: InfoContext,
+// ErrorContext), each with trace IDs, breadcrumbs and events wired; an
+// application that uses slog alone never imports zap.
 //
 // # Run and shutdown
 //

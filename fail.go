@@ -1,13 +1,18 @@
 package supportkit
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
+	"runtime"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/supportkit/supportkit/errorsx"
 	"github.com/supportkit/supportkit/metrics"
@@ -69,12 +74,16 @@ func (s *Service) Fail(w http.ResponseWriter, r *http.Request, err error) (refer
 	if route == "" {
 		route = "unmatched"
 	}
-	// The line's caller is the handler that called Fail.
-	s.Log(ctx).WithOptions(zap.AddCallerSkip(1)).Log(level, "request failed",
-		zap.String("method", r.Method),
-		zap.String("route", route),
-		zap.String("reference_id", ref),
-		errorsx.Zap(err))
+	if s.cfg.slogger != nil {
+		s.slogFailure(ctx, level, r.Method, route, ref, err)
+	} else {
+		// The line's caller is the handler that called Fail.
+		s.Log(ctx).WithOptions(zap.AddCallerSkip(1)).Log(level, "request failed",
+			zap.String("method", r.Method),
+			zap.String("route", route),
+			zap.String("reference_id", ref),
+			errorsx.Zap(err))
+	}
 	errorsx.WriteProblem(w, r, err, ref)
 	return ref
 }
@@ -85,4 +94,23 @@ func newReference() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// slogFailure is Fail's log line for an application that logs with
+// log/slog: the same keys and error object as the zap line, its source
+// the handler that called Fail.
+func (s *Service) slogFailure(ctx context.Context, level zapcore.Level, method, route, ref string, err error) {
+	l := slog.LevelWarn
+	if level >= zap.ErrorLevel {
+		l = slog.LevelError
+	}
+	h := s.slog.Handler()
+	if !h.Enabled(ctx, l) {
+		return
+	}
+	var pcs [1]uintptr
+	runtime.Callers(3, pcs[:]) // Callers, slogFailure, Fail
+	rec := slog.NewRecord(time.Now(), l, "request failed", pcs[0])
+	rec.AddAttrs(slog.String("method", method), slog.String("route", route), slog.String("reference_id", ref), errorsx.Attr(err))
+	_ = h.Handle(ctx, rec)
 }

@@ -2,6 +2,7 @@ package supportkit
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -20,6 +21,7 @@ type Option func(*config)
 type config struct {
 	serviceName     string
 	logger          *zap.Logger
+	slogger         *slog.Logger
 	loggerSet       bool
 	reporting       []reporting.Option
 	tracing         []tracing.Option
@@ -49,7 +51,19 @@ func WithServiceName(name string) Option { return func(c *config) { c.serviceNam
 // lines to standard error (zap.NewProduction). A nil logger means no log
 // output.
 func WithLogger(log *zap.Logger) Option {
-	return func(c *config) { c.logger, c.loggerSet = log, true }
+	return func(c *config) { c.logger, c.slogger, c.loggerSet = log, nil, true }
+}
+
+// WithSlogLogger is [WithLogger] for an application that logs with
+// log/slog: the service's lines, the packages' own and [Service.Fail]'s,
+// go to log's handler with the same keys and the same structured error
+// as with zap; [Service.SlogLogger] is log with the trace and reporting
+// handlers around it. A nil log means no log output. The last of
+// WithLogger and WithSlogLogger wins.
+func WithSlogLogger(log *slog.Logger) Option {
+	return func(c *config) {
+		c.logger, c.slogger, c.loggerSet = nil, log, true
+	}
 }
 
 // WithReporting passes options to [reporting.Setup] (a DSN, the outbox,

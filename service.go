@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/supportkit/supportkit/errorsx"
 	"github.com/supportkit/supportkit/health"
+	"github.com/supportkit/supportkit/internal/zapslog"
 	"github.com/supportkit/supportkit/metrics"
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/reporting/crash"
@@ -26,7 +28,8 @@ import (
 // safe for concurrent use.
 type Service struct {
 	cfg     config
-	log     *zap.Logger // the application's logger with the reporting core
+	log     *zap.Logger  // the application's logger with the reporting core
+	slog    *slog.Logger // the same for log/slog: tracing and reporting handlers around it
 	rep     *reporting.Reporter
 	tracing *tracing.Provider
 	health  *health.Registry
@@ -64,6 +67,8 @@ func Setup(ctx context.Context, opts ...Option) (_ *Service, err error) {
 		if base, err = zap.NewProduction(); err != nil {
 			return nil, err
 		}
+	case c.slogger != nil:
+		base = zapslog.Logger(c.slogger)
 	case base == nil:
 		base = zap.NewNop()
 	}
@@ -106,6 +111,14 @@ func Setup(ctx context.Context, opts ...Option) (_ *Service, err error) {
 		return nil, err
 	}
 	s.log = base.WithOptions(zap.WrapCore(s.rep.WrapCore))
+	// The slog side writes to the application's own handler, or to the
+	// zap logger's core: either way once, with reporting's handler (not
+	// its zap core) making breadcrumbs and events of its records.
+	appHandler := zapslog.Handler(base.Core())
+	if c.slogger != nil {
+		appHandler = c.slogger.Handler()
+	}
+	s.slog = slog.New(tracing.SlogHandler(s.rep.SlogHandler(appHandler)))
 
 	s.tracing, err = tracing.Setup(ctx, append([]tracing.Option{
 		tracing.WithServiceName(c.serviceName),
@@ -172,6 +185,27 @@ func (s *Service) Logger() *zap.Logger {
 	}
 	return s.log
 }
+
+// SlogLogger returns the service's logger for log/slog: the one given
+// with [WithSlogLogger] (or one writing to the zap logger) with package
+// tracing's and package reporting's handlers around it. Log with a
+// context (InfoContext, ErrorContext, ...): a request's lines carry
+// trace_id, span_id and trace_flags, become breadcrumbs of its events,
+// and an error line becomes an event of that request, its event_id added.
+func (s *Service) SlogLogger() *slog.Logger {
+	if s == nil || s.slog == nil {
+		return slog.New(discard{})
+	}
+	return s.slog
+}
+
+// discard is a slog handler that writes nothing.
+type discard struct{}
+
+func (discard) Enabled(context.Context, slog.Level) bool  { return false }
+func (discard) Handle(context.Context, slog.Record) error { return nil }
+func (d discard) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discard) WithGroup(string) slog.Handler           { return d }
 
 // Log returns the logger for the request or goroutine in ctx: its lines
 // carry trace_id, span_id and trace_flags, become breadcrumbs of the

@@ -1,6 +1,7 @@
 package health
 
 import (
+	"log/slog"
 	"math"
 	"net/http"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/internal/zapslog"
 )
 
 // Option configures a [Registry] at [Setup]. Setup validates every option:
@@ -71,6 +73,16 @@ func WithCheck(name string, c Checker, opts ...CheckOption) Option {
 // WithLogger, means no log output.
 func WithLogger(log *zap.Logger) Option {
 	return func(o *options) { o.log = log }
+}
+
+// WithSlogLogger is [WithLogger] for a log/slog logger: the same lines,
+// with the same keys, go to log's handler (a nil log means no log
+// output, as with WithLogger).
+func WithSlogLogger(log *slog.Logger) Option {
+	if log == nil {
+		return WithLogger(nil)
+	}
+	return WithLogger(zapslog.Logger(log))
 }
 
 // WithDetails shows the error text of failing checks to the requests for

@@ -2,10 +2,13 @@ package metrics
 
 import (
 	"io"
+	"log/slog"
 	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.uber.org/zap"
+
+	"github.com/supportkit/supportkit/internal/zapslog"
 )
 
 // Option configures [Setup]. Options are the code's defaults: where an
@@ -27,6 +30,16 @@ type options struct {
 // OTEL_* values it ignored to. A nil logger (the default) means no log
 // output.
 func WithLogger(log *zap.Logger) Option { return func(o *options) { o.logger = log } }
+
+// WithSlogLogger is [WithLogger] for a log/slog logger: the same lines,
+// with the same keys, go to log's handler (a nil log means no log
+// output, as with WithLogger).
+func WithSlogLogger(log *slog.Logger) Option {
+	if log == nil {
+		return WithLogger(nil)
+	}
+	return WithLogger(zapslog.Logger(log))
+}
 
 // WithServiceName sets service.name. OTEL_SERVICE_NAME and a service.name
 // in OTEL_RESOURCE_ATTRIBUTES win over it; without either, the default is

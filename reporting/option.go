@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/internal/zapslog"
 )
 
 // Option configures [Setup].
@@ -101,6 +103,16 @@ func WithLogger(log *zap.Logger) Option {
 		}
 		c.logger = log
 	}
+}
+
+// WithSlogLogger is [WithLogger] for a log/slog logger: the same lines,
+// with the same keys, go to log's handler (a nil log means no log
+// output, as with WithLogger).
+func WithSlogLogger(log *slog.Logger) Option {
+	if log == nil {
+		return WithLogger(nil)
+	}
+	return WithLogger(zapslog.Logger(log))
 }
 
 // WithScrubbing replaces the default scrubbing rules ([DefaultScrubbing]).

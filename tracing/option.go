@@ -2,11 +2,14 @@ package tracing
 
 import (
 	"io"
+	"log/slog"
 	"maps"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap"
+
+	"github.com/supportkit/supportkit/internal/zapslog"
 )
 
 // Option configures [Setup]. Options are the code's defaults: where an
@@ -117,6 +120,16 @@ func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
 // OpenTelemetry's internal errors (a failed export, for example) to log at
 // warn level. A nil log, the default, means no log output.
 func WithLogger(log *zap.Logger) Option { return func(o *options) { o.logger = log } }
+
+// WithSlogLogger is [WithLogger] for a log/slog logger: the same lines,
+// with the same keys, go to log's handler (a nil log means no log
+// output, as with WithLogger).
+func WithSlogLogger(log *slog.Logger) Option {
+	if log == nil {
+		return WithLogger(nil)
+	}
+	return WithLogger(zapslog.Logger(log))
+}
 
 // WithDisabled turns tracing off, as OTEL_SDK_DISABLED=true does: no spans
 // are created and [Middleware] adds nothing to the request path. Setting

@@ -3,12 +3,14 @@ package crash
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/internal/zapslog"
 	"github.com/supportkit/supportkit/reporting"
 )
 
@@ -72,6 +74,16 @@ func WithLogger(log *zap.Logger) Option {
 		}
 		c.logger = log
 	}
+}
+
+// WithSlogLogger is [WithLogger] for a log/slog logger: the same lines,
+// with the same keys, go to log's handler (a nil log means no log
+// output, as with WithLogger).
+func WithSlogLogger(log *slog.Logger) Option {
+	if log == nil {
+		return WithLogger(nil)
+	}
+	return WithLogger(zapslog.Logger(log))
 }
 
 // WithTimeout bounds the delivery of a crash report once the application
