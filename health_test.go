@@ -42,6 +42,26 @@ func waitStatus(t *testing.T, reg *health.Registry, check string, want health.St
 	}
 }
 
+// waitLogged waits until the check has run once more: the goroutine that
+// runs it logs a change right after publishing it, so the line (and its
+// breadcrumb) is then written.
+func waitLogged(t *testing.T, reg *health.Registry, check string) {
+	t.Helper()
+	res, _ := reg.Snapshot().Result(check)
+	deadline := time.After(10 * time.Second)
+	for {
+		snap := reg.Snapshot()
+		if r, ok := snap.Result(check); ok && r.Runs > res.Runs {
+			return
+		}
+		select {
+		case <-snap.Next():
+		case <-deadline:
+			t.Fatalf("check %s did not run again", check)
+		}
+	}
+}
+
 // TestHealthChangeIsABreadcrumb: a check turning to fail is a warn log
 // line and a breadcrumb of the events that follow, never an event of its
 // own (issue 13, point 5).
@@ -51,6 +71,7 @@ func TestHealthChangeIsABreadcrumb(t *testing.T) {
 	waitStatus(t, r.sk.Health(), "inventory", health.StatusPass)
 	dep.fail.Store(true)
 	waitStatus(t, r.sk.Health(), "inventory", health.StatusFail)
+	waitLogged(t, r.sk.Health(), "inventory")
 
 	h := r.sk.Handler(app(r.sk))
 	get(t, h, "GET", "/fail")

@@ -306,6 +306,11 @@ func TestLogPerChange(t *testing.T) {
 	waitFor(t, r, "3 more runs", func(s *health.Snapshot) bool { return result(t, s, "dep").Runs >= runs+3 })
 	sw.set(nil)
 	waitFor(t, r, "pass", func(s *health.Snapshot) bool { return result(t, s, "dep").Status == health.StatusPass })
+	// A change is logged right after it is published, by the goroutine
+	// that runs the check: once it has published the next run, the line is
+	// written.
+	runs = result(t, r.Snapshot(), "dep").Runs
+	waitFor(t, r, "one more run", func(s *health.Snapshot) bool { return result(t, s, "dep").Runs > runs })
 
 	type line struct {
 		Level      zapcore.Level
