@@ -113,6 +113,7 @@ func TestHealthEvents(t *testing.T) {
 	r := newRig(t, supportkit.WithHealthEvents(),
 		supportkit.WithHealth(health.WithCheck("inventory", dep, health.Every(5*time.Millisecond))))
 	waitStatus(t, r.sk.Health(), "inventory", health.StatusFail)
+	waitLogged(t, r.sk.Health(), "inventory") // the change is queued for the listener
 	r.flush(t)
 	events := r.events.Events()
 	if len(events) != 1 {

@@ -3,6 +3,8 @@ package health
 import (
 	"context"
 	"sync"
+
+	"github.com/supportkit/supportkit/errorsx"
 )
 
 // Change is a change of a check's status, given to the listeners of
@@ -28,34 +30,65 @@ type notifier struct {
 	dropped uint64
 	wake    chan struct{}
 	quit    chan struct{}
+	done    chan struct{} // closed when run has returned
 }
 
 func newNotifier(ls []func(Change)) *notifier {
-	return &notifier{listeners: ls, wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	return &notifier{listeners: ls, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 }
 
-// run delivers changes until ctx is done or stop is called.
-func (n *notifier) run(ctx context.Context) {
+// start runs the notifier on a goroutine of its own, when there are
+// listeners; stop ends it.
+func (n *notifier) start() {
+	if len(n.listeners) == 0 {
+		close(n.done)
+		return
+	}
+	go func() {
+		defer close(n.done)
+		n.run()
+	}()
+}
+
+// wait waits until run has returned, or ctx is done.
+func (n *notifier) wait(ctx context.Context) error {
+	select {
+	case <-n.done:
+		return nil
+	case <-ctx.Done():
+		return errorsx.DeadlineExceeded.New("health: listeners still running at shutdown")
+	}
+}
+
+// run delivers changes until stop is called, and then the changes still
+// queued: a listener that reports a check's failure must not lose the last
+// one to the shutdown ([Registry.Shutdown] stops the notifier once the
+// checks have returned, and waits for it within its context).
+func (n *notifier) run() {
 	for {
 		select {
 		case <-n.quit:
-			return
-		case <-ctx.Done():
+			n.deliver()
 			return
 		case <-n.wake:
 		}
-		for {
-			n.mu.Lock()
-			if len(n.queue) == 0 {
-				n.mu.Unlock()
-				break
-			}
-			ch := n.queue[0]
-			n.queue = n.queue[1:]
+		n.deliver()
+	}
+}
+
+// deliver hands the queued changes to the listeners, in order.
+func (n *notifier) deliver() {
+	for {
+		n.mu.Lock()
+		if len(n.queue) == 0 {
 			n.mu.Unlock()
-			for _, l := range n.listeners {
-				l(ch)
-			}
+			return
+		}
+		ch := n.queue[0]
+		n.queue = n.queue[1:]
+		n.mu.Unlock()
+		for _, l := range n.listeners {
+			l(ch)
 		}
 	}
 }

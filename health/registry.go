@@ -79,15 +79,7 @@ func Setup(ctx context.Context, opts ...Option) (*Registry, error) {
 	slices.SortFunc(r.checks, func(a, b *check) int { return strings.Compare(a.name, b.name) })
 	r.notify = newNotifier(o.listeners)
 	r.ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	if len(o.listeners) > 0 {
-		r.running.Add(1)
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			defer r.running.Add(-1)
-			r.notify.run(r.ctx)
-		}()
-	}
+	r.notify.start()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range r.checks {
@@ -190,7 +182,8 @@ func isNilFunc(c Checker) bool {
 }
 
 // Shutdown stops the checks and waits, until ctx is done, for running
-// checks and listeners to return. At once it publishes a last snapshot,
+// checks to return, then for the listeners to be given the changes still
+// queued. At once it publishes a last snapshot,
 // marked [Snapshot.Stopped]: package grpchealth then ends its Watch
 // streams, so that a gRPC server's GracefulStop does not wait for
 // watchers. A check that ignores its context keeps its goroutine until it
@@ -205,13 +198,16 @@ func (r *Registry) Shutdown(ctx context.Context) error {
 		r.publishLocked()
 	}
 	r.mu.Unlock()
-	r.notify.stop()
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
 	select {
 	case <-done:
-		return nil
+		// The checks have returned, so no change is left to queue: the
+		// listeners get the ones queued, within ctx.
+		r.notify.stop()
+		return r.notify.wait(ctx)
 	case <-ctx.Done():
+		r.notify.stop()
 		if r.running.Load() == 0 {
 			return nil // done, though the goroutine that closes it has not run yet
 		}

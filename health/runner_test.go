@@ -349,3 +349,36 @@ func TestLogPerChange(t *testing.T) {
 		t.Errorf("log lines mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// Shutdown delivers every change the checks made before they stopped,
+// even one made a moment before: a listener that reports a failure must
+// not lose the last one to the shutdown.
+func TestShutdownDeliversQueuedChanges(t *testing.T) {
+	for i := range 50 {
+		var mu sync.Mutex
+		var seen []health.Status
+		r, err := health.Setup(context.Background(),
+			health.WithListener(func(ch health.Change) {
+				mu.Lock()
+				seen = append(seen, ch.To)
+				mu.Unlock()
+			}),
+			health.WithCheck("dep", health.CheckFunc(func(context.Context) error { return errDown }), health.Every(time.Hour)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, r, "fail", func(s *health.Snapshot) bool { return !result(t, s, "dep").Pending })
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = r.Shutdown(ctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		got := append([]health.Status(nil), seen...)
+		mu.Unlock()
+		if diff := cmp.Diff([]health.Status{health.StatusFail}, got); diff != "" {
+			t.Fatalf("run %d: changes the listener saw (-want +got):\n%s", i, diff)
+		}
+	}
+}
