@@ -65,8 +65,12 @@ func TestPackagesLogToSlog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer reg.Shutdown(ctx)
 	waitStatus(t, reg, "db", health.StatusFail)
+	// The change is logged right after it is published; once Shutdown has
+	// returned, the check's goroutine has written it.
+	if err := reg.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, msg := range []string{`"msg":"tracing configured"`, `"msg":"reporting set up"`, `"msg":"metrics configured"`,
 		`"msg":"health check status changed"`} {
