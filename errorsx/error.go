@@ -18,8 +18,9 @@ type Error struct {
 	msg   string
 	cause error
 	code  Code
-	kv    []any     // raw key-value list; parsed when read
-	stack []uintptr // points into the enclosing stackError or frameError
+	kv    []any      // raw key-value list; parsed when read
+	stack []uintptr  // points into the enclosing stackError or frameError
+	fmt   *formatted // Errorf's and Wrapf's format and arguments, for SafeString
 	flags uint8
 }
 
@@ -105,6 +106,7 @@ func makeErrorf(skip int, code Code, format string, args []any) error {
 	}
 	e := newLayer(skip+1, cause == nil || !hasStack(cause))
 	e.msg, e.cause, e.code = wrapped.Error(), cause, code
+	e.fmt = &formatted{format, args}
 	if cause != nil {
 		e.flags |= msgHasCause
 	}
@@ -121,7 +123,9 @@ func New(msg string, kv ...any) error { return makeNew(0, Code{}, msg, kv) }
 // Errorf returns an error whose message is fmt.Sprintf(format, args...). As
 // with fmt.Errorf, a %w verb makes its operand the cause, visible to
 // errors.Is and errors.As; the message then already contains the cause's
-// text.
+// text. The arguments may hold personal data: reports and spans show them
+// as [Redacted] unless marked [Safe] (see [SafeString]); logs and %+v show
+// them.
 //
 //go:noinline
 func Errorf(format string, args ...any) error { return makeErrorf(0, Code{}, format, args) }
@@ -133,11 +137,21 @@ func Errorf(format string, args ...any) error { return makeErrorf(0, Code{}, for
 func Wrap(err error, msg string, kv ...any) error { return makeWrap(0, err, Code{}, msg, kv) }
 
 // Wrapf is [Wrap] with a formatted message. Wrapf(nil, ...) returns nil.
+// As with [Errorf], reports and spans show its arguments as [Redacted]
+// unless marked [Safe].
 func Wrapf(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
 	}
-	return makeWrap(0, err, Code{}, fmt.Sprintf(format, args...), nil)
+	return withFormat(makeWrap(0, err, Code{}, fmt.Sprintf(format, args...), nil), format, args)
+}
+
+// withFormat keeps a Wrapf layer's format and arguments, for SafeString.
+func withFormat(err error, format string, args []any) error {
+	if e, ok := err.(*Error); ok {
+		e.fmt = &formatted{format, args}
+	}
+	return err
 }
 
 // With returns err with fields added as a new layer that has no message of
@@ -165,7 +179,7 @@ func (c Code) Wrapf(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
 	}
-	return makeWrap(0, err, c, fmt.Sprintf(format, args...), nil)
+	return withFormat(makeWrap(0, err, c, fmt.Sprintf(format, args...), nil), format, args)
 }
 
 // NewSkip is [Code.New] for helpers that make errors on their caller's

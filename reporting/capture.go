@@ -329,10 +329,10 @@ func exceptions(err error, fallback []uintptr, mech *sentry.Mechanism) []sentry.
 		if st == nil {
 			continue
 		}
-		out = append(out, sentry.Exception{Type: errorsx.CodeOf(l).String(), Value: l.Error(), Stacktrace: st})
+		out = append(out, sentry.Exception{Type: errorsx.CodeOf(l).String(), Value: errorsx.SafeString(l), Stacktrace: st})
 	}
 	if len(out) == 0 {
-		out = append(out, sentry.Exception{Type: errorsx.CodeOf(err).String(), Value: err.Error(), Stacktrace: stacktrace(fallback)})
+		out = append(out, sentry.Exception{Type: errorsx.CodeOf(err).String(), Value: errorsx.SafeString(err), Stacktrace: stacktrace(fallback)})
 	}
 	// Sentry reads the list innermost first; the last is the title.
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {

@@ -93,9 +93,11 @@ func TestCaptureExceptionChain(t *testing.T) {
 			tags: map[string]string{"code": "unknown"},
 		},
 		{
-			name:        "secret values redacted in the message",
-			err:         errorsx.Unauthenticated.Errorf("bad token %v for %s", errorsx.Secret("s3cr3t"), "alice"),
-			want:        []exceptionView{{Type: "unauthenticated", Value: "bad token [REDACTED] for alice", Top: "TestCaptureExceptionChain", Frames: 2}},
+			// Secrets as everywhere, and Errorf's arguments too (they may
+			// carry personal data); a value marked Safe stays.
+			name:        "secret values and Errorf arguments redacted in the message",
+			err:         errorsx.Unauthenticated.Errorf("bad token %v for %s on %s", errorsx.Secret("s3cr3t"), "alice", errorsx.Safe("/login")),
+			want:        []exceptionView{{Type: "unauthenticated", Value: "bad token [REDACTED] for [REDACTED] on /login", Top: "TestCaptureExceptionChain", Frames: 2}},
 			fingerprint: []string{"unauthenticated", "github.com/supportkit/supportkit/reporting_test.TestCaptureExceptionChain"},
 			tags:        map[string]string{"code": "unauthenticated"},
 		},

@@ -26,14 +26,15 @@ func RecordError(ctx context.Context, err error, attrs ...attribute.KeyValue) {
 // RecordSpanError records err on span the way a support engineer wants to
 // find it in a trace viewer:
 //
-//   - the span's status is Error, with err's message as its description
-//     (err.Error(): errorsx prints a [errorsx.Secret] formatted into a
-//     message as [REDACTED], also for a 5xx error), and its error.type
-//     attribute is the exception type below;
+//   - the span's status is Error, with err's message as its description,
+//     as it may leave the process ([errorsx.SafeString]: the values
+//     formatted into an errorsx.Errorf or Wrapf message, and any
+//     [errorsx.Secret], read [REDACTED], also for a 5xx error), and its
+//     error.type attribute is the exception type below;
 //   - exactly one "exception" event (the semantic conventions' name)
 //     carries exception.type (the errorsx code, such as "not_found", or,
 //     for an error without one, the Go type of its innermost cause, such as
-//     "*fs.PathError"), exception.message (err.Error()) and
+//     "*fs.PathError"), exception.message (the same safe message) and
 //     exception.stacktrace (the errorsx stack where err started, as Go
 //     prints a goroutine's stack without argument values; absent when err
 //     carries none);
@@ -62,7 +63,7 @@ func RecordSpanError(span trace.Span, err error, attrs ...attribute.KeyValue) {
 		// what zap prints for it.
 		typ, msg = fmt.Sprintf("%T", err), "<nil>"
 	} else {
-		typ, msg = exceptionType(err), err.Error()
+		typ, msg = exceptionType(err), errorsx.SafeString(err)
 		st = stacktrace(errorsx.StackOf(err))
 		fields = errorsx.FieldsOf(err)
 	}

@@ -291,7 +291,7 @@ func TestRecordErrorEventAttributes(t *testing.T) {
 // message as it may leave the process: a secret formatted into a 5xx
 // error's message reads [REDACTED].
 func TestRecordErrorDescriptionLeavesNoSecret(t *testing.T) {
-	got, all := recordOn(t, errorsx.Internal.Errorf("charge card %v for %s", errorsx.Secret("4111111111111111"), "o-1"))
+	got, all := recordOn(t, errorsx.Internal.Errorf("charge card %v for %s", errorsx.Secret("4111111111111111"), errorsx.Safe("o-1")))
 	want := sdktrace.Status{Code: codes.Error, Description: "charge card [REDACTED] for o-1"}
 	if diff := cmp.Diff(want, got.Status); diff != "" {
 		t.Errorf("status mismatch (-want +got):\n%s", diff)
@@ -316,5 +316,26 @@ func TestRecordErrorTypedNil(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("bare: recorded mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestRecordErrorRedactsErrorfArguments: the values formatted into an
+// errorsx.Errorf message do not reach the span; the literal text does.
+func TestRecordErrorRedactsErrorfArguments(t *testing.T) {
+	rec := tracingtest.NewRecorder()
+	_, span := rec.TracerProvider.Tracer("t").Start(context.Background(), "op")
+	RecordSpanError(span, errorsx.Internal.Errorf("charge %s for %s", "4111-1111", "ann@example.com"))
+	span.End()
+	got := rec.Spans()[0]
+	const want = "charge [REDACTED] for [REDACTED]"
+	if got.Status.Description != want {
+		t.Errorf("status description %q, want %q", got.Status.Description, want)
+	}
+	for _, ev := range got.Events {
+		for _, a := range ev.Attributes {
+			if strings.Contains(a.Value.Emit(), "ann@example.com") || strings.Contains(a.Value.Emit(), "4111") {
+				t.Errorf("event attribute %s = %q carries an Errorf argument", a.Key, a.Value.Emit())
+			}
+		}
 	}
 }

@@ -45,10 +45,10 @@ func New(t testing.TB, opts ...reporting.Option) *Recorder {
 // Reporter returns the reporter under test.
 func (r *Recorder) Reporter() *reporting.Reporter { return r.rep }
 
-// Events waits until every event captured so far has been built (up to 10
+// Events waits until every event captured so far has been built (up to 30
 // s) and returns them, in the order they were delivered.
 func (r *Recorder) Events() []*sentry.Event {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = r.rep.Flush(ctx)
 	r.mem.mu.Lock()
