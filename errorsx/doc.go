@@ -36,9 +36,13 @@
 // or behind a pointer (where reflection-based printers, fmt among them,
 // cannot call its methods and print an address instead). A problem's
 // instance (the request's path) hides segments that look like tokens.
-// Literal message text is considered safe; format arguments are safe
-// unless marked secret. A [Public] message is the only text of a 5xx error
-// that a caller ever sees.
+// Literal message text is considered safe. The arguments of [Errorf] and
+// [Wrapf] may carry personal data (an e-mail, a card number): Error(), %+v
+// and the log encoders show them, but reports and spans, which take the
+// message through [SafeString], show each as [Redacted] unless marked
+// [Safe], as cockroachdb/errors does. Values a report should carry belong
+// in fields. A [Public] message is the only text of a 5xx error that a
+// caller ever sees.
 //
 // # Stacks
 //
