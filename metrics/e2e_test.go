@@ -4,7 +4,6 @@ package metrics_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -47,9 +46,7 @@ type app struct {
 	srv        *httptest.Server
 	dependency atomic.Value // metrics.StatusPass or StatusFail
 	sent       atomic.Uint64
-
-	mu       sync.Mutex
-	traceIDs map[string]bool // sent in traceparent headers
+	traces     prometheustest.TraceIDs // sent in traceparent headers
 }
 
 func startApp(t *testing.T, opts ...metrics.Option) *app {
@@ -59,7 +56,7 @@ func startApp(t *testing.T, opts ...metrics.Option) *app {
 		t.Fatal(err)
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
-	a := &app{prov: prov, traceIDs: map[string]bool{}}
+	a := &app{prov: prov}
 	a.dependency.Store(metrics.StatusPass)
 	if err := prov.ObserveChecks(func() []metrics.CheckState {
 		s := a.dependency.Load().(string)
@@ -116,13 +113,7 @@ func (a *app) get(t *testing.T, path string, traced bool) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", a.srv.URL+path, nil)
 	if traced {
-		var id [16]byte
-		_, _ = rand.Read(id[:])
-		traceID := hex.EncodeToString(id[:])
-		a.mu.Lock()
-		a.traceIDs[traceID] = true
-		a.mu.Unlock()
-		req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+		req.Header.Set("traceparent", a.traces.Traceparent())
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -144,22 +135,6 @@ func (a *app) traffic(t *testing.T) {
 	a.get(t, "/fail", true)
 	a.get(t, "/no/such/path", false)
 	a.get(t, "/livez", false) // a probe path: not measured
-}
-
-// checkTraceIDs says what is wrong with the exemplar trace IDs found for a
-// route: none, or one the test did not send.
-func (a *app) checkTraceIDs(route string, ids []string) string {
-	if len(ids) == 0 {
-		return "no exemplar for " + route
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, id := range ids {
-		if !a.traceIDs[id] {
-			return fmt.Sprintf("an exemplar of %s has the trace ID %s, which the test did not send", route, id)
-		}
-	}
-	return ""
 }
 
 func clearOTELEnv(t *testing.T) {
@@ -199,13 +174,7 @@ func TestE2EPrometheus(t *testing.T) {
 		map[string]float64{"supportkit_health_probe=liveness": 0, "supportkit_health_probe=readiness": 1}, "supportkit_health_probe")
 
 	for _, route := range []string{"/orders/{id}", "/fail"} {
-		prometheustest.Eventually(t, "exemplars of "+route, 60*time.Second, func() string {
-			ids, err := prom.ExemplarTraceIDs(`http_server_request_duration_seconds_bucket{http_route="` + route + `"}`)
-			if err != nil {
-				return err.Error()
-			}
-			return a.checkTraceIDs(route, ids)
-		})
+		prom.ExpectExemplars(t, `http_server_request_duration_seconds_bucket{http_route="`+route+`"}`, &a.traces)
 	}
 }
 
@@ -367,7 +336,7 @@ func TestE2EOTLP(t *testing.T) {
 					return "mismatch (-want +got):\n" + diff
 				}
 				for _, route := range []string{"/orders/{id}", "/fail"} {
-					if msg := a.checkTraceIDs(route, traceIDs[route]); msg != "" {
+					if msg := a.traces.Check(route, traceIDs[route]); msg != "" {
 						return msg
 					}
 				}

@@ -8,9 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -21,14 +19,11 @@ import (
 // job is the Prometheus job name the test scrapes the service under.
 const job = "supportkit-example"
 
-// scrapedService is the example service as a Prometheus scrapes it,
-// with the trace IDs the test sent it in traceparent headers.
+// scrapedService is the running example service with the trace IDs the
+// test sent it in traceparent headers.
 type scrapedService struct {
-	svc  *servicetest.Service
-	prom *prometheustest.Server
-
-	mu       sync.Mutex
-	traceIDs map[string]bool
+	svc    *servicetest.Service
+	traces prometheustest.TraceIDs
 }
 
 // send makes a request with a traceparent of a new, sampled trace and
@@ -39,11 +34,7 @@ func (s *scrapedService) send(t *testing.T, method, path string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	traceID := newTraceID()
-	s.mu.Lock()
-	s.traceIDs[traceID] = true
-	s.mu.Unlock()
-	req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+	req.Header.Set("traceparent", s.traces.Traceparent())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -78,26 +69,6 @@ func (s *scrapedService) traffic(t *testing.T) {
 	}
 }
 
-// checkExemplars says what is wrong with the exemplars Prometheus holds
-// for route: none, or one whose trace ID the test did not send.
-func (s *scrapedService) checkExemplars(route string) string {
-	ids, err := s.prom.ExemplarTraceIDs(`http_server_request_duration_seconds_bucket{job="` + job + `",http_route="` + route + `"}`)
-	if err != nil {
-		return err.Error()
-	}
-	if len(ids) == 0 {
-		return "no exemplar for " + route
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, id := range ids {
-		if !s.traceIDs[id] {
-			return "an exemplar of " + route + " has the trace ID " + id + ", which the test did not send"
-		}
-	}
-	return ""
-}
-
 // serviceEnv is the environment of a service that reports to a temporary
 // outbox, exports no spans (trace IDs exist all the same) and lets the
 // test fail its dependency: every OTEL_ variable of the test's own
@@ -122,8 +93,8 @@ func serviceEnv(t *testing.T) []string {
 // a support engineer's dashboard would through Prometheus' HTTP API.
 func TestE2EPrometheusScrapesTheService(t *testing.T) {
 	svc := servicetest.Start(t, servicetest.Build(t, ""), servicetest.Options{Env: serviceEnv(t)})
-	s := &scrapedService{svc: svc, prom: prometheustest.Start(t, job, svc.Addr), traceIDs: map[string]bool{}}
-	prom := s.prom
+	s := &scrapedService{svc: svc}
+	prom := prometheustest.Start(t, job, svc.Addr)
 	count := `http_server_request_duration_seconds_count{job="` + job + `"}`
 
 	s.traffic(t)
@@ -193,7 +164,7 @@ func TestE2EPrometheusScrapesTheService(t *testing.T) {
 
 	t.Run("exemplars carry the trace IDs sent", func(t *testing.T) {
 		for _, route := range []string{"/hello", "/orders/{id}", "/fail", "/panic", "/slow"} {
-			prometheustest.Eventually(t, "exemplars of "+route, time.Minute, func() string { return s.checkExemplars(route) })
+			prom.ExpectExemplars(t, `http_server_request_duration_seconds_bucket{job="`+job+`",http_route="`+route+`"}`, &s.traces)
 		}
 	})
 }

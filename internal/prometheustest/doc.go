@@ -9,8 +9,13 @@
 // 15 s); its output is logged when the test has failed.
 //
 // Prometheus' scrape interval is the test's clock: no fake clock can speed
-// it up. [Server.Expect], [Server.ExpectPositive] and [Eventually] poll
-// with a deadline instead of sleeping for a guessed time.
+// it up. [Server.Expect], [Server.ExpectPositive],
+// [Server.ExpectExemplars] and [Eventually] poll with a deadline instead
+// of sleeping for a guessed time.
+//
+// [TraceIDs] makes the sampled traceparent headers a test sends and
+// remembers their trace IDs: every exemplar of a request the test traced
+// must hold one of them.
 //
 // The package is for tests only; it is imported by the end-to-end tests
 // (build tag e2e) of metrics and examples/service.

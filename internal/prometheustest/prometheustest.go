@@ -2,6 +2,8 @@ package prometheustest
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -63,8 +65,9 @@ scrape_configs:
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	var exitErr error
+	done := make(chan struct{}) // closed once exitErr is set
+	go func() { exitErr = cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -81,9 +84,8 @@ scrape_configs:
 	s := &Server{URL: "http://" + addr}
 	Eventually(t, "prometheus ready", 30*time.Second, func() string {
 		select {
-		case err := <-done:
-			done <- err // for the cleanup
-			t.Fatalf("prometheus exited: %v\n%s", err, logs.String())
+		case <-done:
+			t.Fatalf("prometheus exited before it was ready: %v\n%s", exitErr, logs.String())
 		default:
 		}
 		resp, err := http.Get(s.URL + "/-/ready")
@@ -235,6 +237,58 @@ func (s *Server) ExpectPositive(t testing.TB, q string, want []string, keys ...s
 		}
 		return ""
 	})
+}
+
+// ExpectExemplars polls for up to a minute until Prometheus holds
+// exemplars for the series q selects and each has a trace ID in sent.
+func (s *Server) ExpectExemplars(t testing.TB, q string, sent *TraceIDs) {
+	t.Helper()
+	Eventually(t, "exemplars of "+q, time.Minute, func() string {
+		ids, err := s.ExemplarTraceIDs(q)
+		if err != nil {
+			return err.Error()
+		}
+		return sent.Check(q, ids)
+	})
+}
+
+// TraceIDs is the set of trace IDs a test has sent in traceparent headers,
+// which exemplars must hold. The zero value is empty and ready to use; it
+// is safe for concurrent use.
+type TraceIDs struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+// Traceparent returns a W3C traceparent header of a new random trace ID,
+// sampled (flags 01), and remembers the trace ID.
+func (s *TraceIDs) Traceparent() string {
+	var id [16]byte
+	_, _ = rand.Read(id[:]) // never fails
+	traceID := hex.EncodeToString(id[:])
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ids == nil {
+		s.ids = map[string]bool{}
+	}
+	s.ids[traceID] = true
+	return "00-" + traceID + "-00f067aa0ba902b7-01"
+}
+
+// Check says what is wrong with the exemplar trace IDs found for what:
+// there are none, or one was never sent; "" when each was sent.
+func (s *TraceIDs) Check(what string, ids []string) string {
+	if len(ids) == 0 {
+		return "no exemplar for " + what
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if !s.ids[id] {
+			return "an exemplar of " + what + " has the trace ID " + id + ", which the test did not send"
+		}
+	}
+	return ""
 }
 
 // lockedBuffer is prometheus' output, written by the os/exec goroutine
