@@ -3,11 +3,8 @@
 package metrics_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -15,14 +12,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -40,7 +34,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/supportkit/supportkit/errorsx"
-	"github.com/supportkit/supportkit/internal/servicetest"
+	"github.com/supportkit/supportkit/internal/prometheustest"
 	"github.com/supportkit/supportkit/metrics"
 )
 
@@ -52,9 +46,7 @@ type app struct {
 	srv        *httptest.Server
 	dependency atomic.Value // metrics.StatusPass or StatusFail
 	sent       atomic.Uint64
-
-	mu       sync.Mutex
-	traceIDs map[string]bool // sent in traceparent headers
+	traces     prometheustest.TraceIDs // sent in traceparent headers
 }
 
 func startApp(t *testing.T, opts ...metrics.Option) *app {
@@ -64,7 +56,7 @@ func startApp(t *testing.T, opts ...metrics.Option) *app {
 		t.Fatal(err)
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
-	a := &app{prov: prov, traceIDs: map[string]bool{}}
+	a := &app{prov: prov}
 	a.dependency.Store(metrics.StatusPass)
 	if err := prov.ObserveChecks(func() []metrics.CheckState {
 		s := a.dependency.Load().(string)
@@ -121,13 +113,7 @@ func (a *app) get(t *testing.T, path string, traced bool) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", a.srv.URL+path, nil)
 	if traced {
-		var id [16]byte
-		_, _ = rand.Read(id[:])
-		traceID := hex.EncodeToString(id[:])
-		a.mu.Lock()
-		a.traceIDs[traceID] = true
-		a.mu.Unlock()
-		req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+		req.Header.Set("traceparent", a.traces.Traceparent())
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -151,22 +137,6 @@ func (a *app) traffic(t *testing.T) {
 	a.get(t, "/livez", false) // a probe path: not measured
 }
 
-// checkTraceIDs says what is wrong with the exemplar trace IDs found for a
-// route: none, or one the test did not send.
-func (a *app) checkTraceIDs(route string, ids []string) string {
-	if len(ids) == 0 {
-		return "no exemplar for " + route
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, id := range ids {
-		if !a.traceIDs[id] {
-			return fmt.Sprintf("an exemplar of %s has the trace ID %s, which the test did not send", route, id)
-		}
-	}
-	return ""
-}
-
 func clearOTELEnv(t *testing.T) {
 	for _, v := range os.Environ() {
 		if k, _, _ := strings.Cut(v, "="); strings.HasPrefix(k, "OTEL_") {
@@ -175,244 +145,36 @@ func clearOTELEnv(t *testing.T) {
 	}
 }
 
-// eventually polls cond every 250ms until it returns "" or the deadline
-// passes; then it fails with cond's last answer. It waits on an external
-// process (Prometheus' scrapes, an exporter's interval), which no fake
-// clock can speed up.
-func eventually(t *testing.T, what string, timeout time.Duration, cond func() string) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		last := cond()
-		if last == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %s", what, timeout, last)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
-
-// prometheus is a Prometheus server the test runs.
-type prometheus struct{ base string }
-
-func startPrometheus(t *testing.T, target string) *prometheus {
-	t.Helper()
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		t.Fatalf("prometheus is not installed (%v): run .ci/setup.d/prometheus.sh", err)
-	}
-	dir := t.TempDir()
-	config := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(config, []byte(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: metrics-e2e
-    metrics_path: /metrics
-    static_configs:
-      - targets: ["`+target+`"]
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := servicetest.FreeAddr(t)
-	cmd := exec.Command(bin,
-		"--config.file="+config,
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
-		"--enable-feature=exemplar-storage",
-		"--log.level=warn")
-	var logs lockedBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-			t.Errorf("prometheus did not stop within 15s of SIGTERM")
-		}
-		if t.Failed() {
-			t.Logf("prometheus output:\n%s", logs.String())
-		}
-	})
-	p := &prometheus{base: "http://" + addr}
-	eventually(t, "prometheus ready", 30*time.Second, func() string {
-		select {
-		case err := <-done:
-			t.Fatalf("prometheus exited: %v\n%s", err, logs.String())
-		default:
-		}
-		resp, err := http.Get(p.base + "/-/ready")
-		if err != nil {
-			return err.Error()
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return resp.Status
-		}
-		return ""
-	})
-	return p
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// query runs an instant query and returns each series' labels (joined as
-// "k=v,..." in the order given by keys) and value.
-func (p *prometheus) query(t *testing.T, q string, keys ...string) (map[string]float64, error) {
-	resp, err := http.Get(p.base + "/api/v1/query?query=" + url.QueryEscape(q))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string
-		Error  string
-		Data   struct {
-			Result []struct {
-				Metric map[string]string
-				Value  [2]any
-			}
-		}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, err
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("query %s: %s", q, body.Error)
-	}
-	out := map[string]float64{}
-	for _, r := range body.Data.Result {
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, k+"="+r.Metric[k])
-		}
-		s, _ := r.Value[1].(string)
-		v, _ := strconv.ParseFloat(s, 64)
-		out[strings.Join(parts, ",")] = v
-	}
-	return out, nil
-}
-
-// exemplarTraceIDs returns the trace IDs of the exemplars Prometheus holds
-// for the series q selects, over the last ten minutes.
-func (p *prometheus) exemplarTraceIDs(q string) ([]string, error) {
-	now := time.Now()
-	v := url.Values{"query": {q}, "start": {strconv.FormatInt(now.Add(-10*time.Minute).Unix(), 10)}, "end": {strconv.FormatInt(now.Add(time.Minute).Unix(), 10)}}
-	resp, err := http.Get(p.base + "/api/v1/query_exemplars?" + v.Encode())
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string
-		Error  string
-		Data   []struct {
-			Exemplars []struct{ Labels map[string]string }
-		}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, err
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("query_exemplars %s: %s", q, body.Error)
-	}
-	var ids []string
-	for _, s := range body.Data {
-		for _, e := range s.Exemplars {
-			ids = append(ids, e.Labels["trace_id"])
-		}
-	}
-	return ids, nil
-}
-
-// expect polls q until the series it returns are want (compared as
-// labels → value; only the values' sign for rates: 1 when > 0).
-func (p *prometheus) expect(t *testing.T, q string, want map[string]float64, rate bool, keys ...string) {
-	t.Helper()
-	eventually(t, q, 60*time.Second, func() string {
-		got, err := p.query(t, q, keys...)
-		if err != nil {
-			return err.Error()
-		}
-		if rate {
-			for k, v := range got {
-				if v > 0 {
-					got[k] = 1
-				}
-			}
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			return "mismatch (-want +got):\n" + diff
-		}
-		return ""
-	})
-}
-
 func TestE2EPrometheus(t *testing.T) {
 	clearOTELEnv(t)
 	a := startApp(t)
-	prom := startPrometheus(t, strings.TrimPrefix(a.srv.URL, "http://"))
+	prom := prometheustest.Start(t, "metrics-e2e", strings.TrimPrefix(a.srv.URL, "http://"))
 
 	a.traffic(t)
 	// A rate needs two samples: wait for a scrape that saw the first
 	// round, then send the second.
-	prom.expect(t, `sum(http_server_request_duration_seconds_count{http_route="/hello"})`, map[string]float64{"": 6}, false)
+	prom.Expect(t, `sum(http_server_request_duration_seconds_count{http_route="/hello"})`, map[string]float64{"": 6})
 	a.traffic(t)
 
-	prom.expect(t, `sum by (http_route) (rate(http_server_request_duration_seconds_count{http_route!="/metrics"}[1m]))`,
-		map[string]float64{
-			"http_route=/hello":       1,
-			"http_route=/orders/{id}": 1,
-			"http_route=/fail":        1,
-			"http_route=_OTHER":       1,
-		}, true, "http_route")
-	prom.expect(t, `sum by (http_route, error_type, http_response_status_code) (http_server_request_duration_seconds_count{error_type!=""})`,
-		map[string]float64{"http_route=/fail,error_type=internal,http_response_status_code=500": 2}, false,
+	prom.ExpectPositive(t, `sum by (http_route) (rate(http_server_request_duration_seconds_count{http_route!="/metrics"}[1m]))`,
+		[]string{"http_route=/hello", "http_route=/orders/{id}", "http_route=/fail", "http_route=_OTHER"}, "http_route")
+	prom.Expect(t, `sum by (http_route, error_type, http_response_status_code) (http_server_request_duration_seconds_count{error_type!=""})`,
+		map[string]float64{"http_route=/fail,error_type=internal,http_response_status_code=500": 2},
 		"http_route", "error_type", "http_response_status_code")
-	prom.expect(t, `go_goroutine_count{job="metrics-e2e"} > 0`, map[string]float64{"job=metrics-e2e": 1}, true, "job")
-	prom.expect(t, `supportkit_reporting_events_sent_total`, map[string]float64{"": 2}, false)
+	prom.ExpectPositive(t, `go_goroutine_count{job="metrics-e2e"}`, []string{"job=metrics-e2e"}, "job")
+	prom.Expect(t, `supportkit_reporting_events_sent_total`, map[string]float64{"": 2})
 
 	health := `supportkit_health_check_status{supportkit_health_check="dependency"}`
-	prom.expect(t, health, map[string]float64{"supportkit_health_status=pass": 1, "supportkit_health_status=warn": 0, "supportkit_health_status=fail": 0},
-		false, "supportkit_health_status")
+	prom.Expect(t, health, map[string]float64{"supportkit_health_status=pass": 1, "supportkit_health_status=warn": 0, "supportkit_health_status=fail": 0},
+		"supportkit_health_status")
 	a.dependency.Store(metrics.StatusFail)
-	prom.expect(t, health, map[string]float64{"supportkit_health_status=pass": 0, "supportkit_health_status=warn": 0, "supportkit_health_status=fail": 1},
-		false, "supportkit_health_status")
-	prom.expect(t, `supportkit_health_probe_status{supportkit_health_status="fail"}`,
-		map[string]float64{"supportkit_health_probe=liveness": 0, "supportkit_health_probe=readiness": 1}, false, "supportkit_health_probe")
+	prom.Expect(t, health, map[string]float64{"supportkit_health_status=pass": 0, "supportkit_health_status=warn": 0, "supportkit_health_status=fail": 1},
+		"supportkit_health_status")
+	prom.Expect(t, `supportkit_health_probe_status{supportkit_health_status="fail"}`,
+		map[string]float64{"supportkit_health_probe=liveness": 0, "supportkit_health_probe=readiness": 1}, "supportkit_health_probe")
 
 	for _, route := range []string{"/orders/{id}", "/fail"} {
-		eventually(t, "exemplars of "+route, 60*time.Second, func() string {
-			ids, err := prom.exemplarTraceIDs(`http_server_request_duration_seconds_bucket{http_route="` + route + `"}`)
-			if err != nil {
-				return err.Error()
-			}
-			return a.checkTraceIDs(route, ids)
-		})
+		prom.ExpectExemplars(t, `http_server_request_duration_seconds_bucket{http_route="`+route+`"}`, &a.traces)
 	}
 }
 
@@ -558,7 +320,7 @@ func TestE2EOTLP(t *testing.T) {
 			a.traffic(t)
 			a.dependency.Store(metrics.StatusFail)
 
-			eventually(t, "OTLP metrics", 30*time.Second, func() string {
+			prometheustest.Eventually(t, "OTLP metrics", 30*time.Second, func() string {
 				points, traceIDs := rec.seen()
 				got := map[string]float64{
 					"fail request":   points["http.server.request.duration"]["error.type=internal,http.request.method=GET,http.response.status_code=500,http.route=/fail,url.scheme=http"],
@@ -574,7 +336,7 @@ func TestE2EOTLP(t *testing.T) {
 					return "mismatch (-want +got):\n" + diff
 				}
 				for _, route := range []string{"/orders/{id}", "/fail"} {
-					if msg := a.checkTraceIDs(route, traceIDs[route]); msg != "" {
+					if msg := a.traces.Check(route, traceIDs[route]); msg != "" {
 						return msg
 					}
 				}
