@@ -1,7 +1,6 @@
 package reporting_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -99,8 +98,8 @@ func Example_readme() {
 	defer os.RemoveAll(dir)
 	outboxDir = dir
 
-	var slogLines bytes.Buffer
-	slogger := slog.New(slog.NewJSONHandler(&slogLines, nil))
+	slogLines := make(lineChan, 10)
+	slogger := slog.New(slog.NewJSONHandler(slogLines, nil))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
@@ -127,7 +126,11 @@ func Example_readme() {
 	var line struct {
 		EventID string `json:"event_id"`
 	}
-	_ = json.Unmarshal(slogLines.Bytes(), &line)
+	select {
+	case l := <-slogLines: // written by the goroutine of order 2
+		_ = json.Unmarshal([]byte(l), &line)
+	case <-time.After(10 * time.Second):
+	}
 	fmt.Println("the slog line has the event ID:", len(line.EventID) == 32)
 	fmt.Println("the outbox:")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.envelope"))
@@ -155,6 +158,15 @@ func Example_readme() {
 	//   unavailable: payment gateway timed out (POST /orders/{id}), after "charging card"
 	//   unavailable: mail server refused the receipt (POST /orders/{id}), after "charging card"
 	//   panic: assignment to entry in nil map (POST /orders/{id}), after "charging card"
+}
+
+// lineChan is an io.Writer that hands each write on, for a handler that
+// writes one record per call, as slog's do.
+type lineChan chan string
+
+func (c lineChan) Write(p []byte) (int, error) {
+	c <- string(p)
+	return len(p), nil
 }
 
 // waitForEnvelopes waits until dir holds n envelopes, for at most 10 s.
