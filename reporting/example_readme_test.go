@@ -37,7 +37,8 @@ type shop struct {
 var outboxDir string
 
 func run(ctx context.Context, log *zap.Logger, slogger *slog.Logger, srv *http.Server, ln net.Listener) error {
-	rep, err := reporting.Setup(ctx, reporting.WithLogger(log), reporting.WithOutbox(outboxDir, 0)) // SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_RELEASE
+	// SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_RELEASE; every event goes through the outbox first.
+	rep, err := reporting.Setup(ctx, reporting.WithLogger(log), reporting.WithOutbox(outboxDir, 0))
 	if err != nil {
 		return err
 	}
