@@ -15,6 +15,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/internal/polled"
 )
 
 // OtherValue is the value a request attribute takes when the real one
@@ -43,25 +44,13 @@ func WithFilter(filter func(*http.Request) bool) MiddlewareOption {
 	}
 }
 
-// healthPaths are the probe endpoints and Prometheus' /metrics, which
-// [DefaultFilter] skips, the same list tracing's default filter skips:
-// load balancers and scrapers poll them, and their latency would drown
-// the requests people look at.
-var healthPaths = []string{"/livez", "/readyz", "/startupz", "/healthz", "/health", "/ping", "/metrics"}
-
 // DefaultFilter reports whether a request should be measured: every
 // request except those to the health endpoints /livez, /readyz,
 // /startupz, /healthz, /health and /ping (and the paths under them, such
 // as /livez/ping), and to /metrics. The health instruments ([Provider.ObserveChecks])
 // report the probes' state instead.
 func DefaultFilter(r *http.Request) bool {
-	p := r.URL.Path
-	for _, h := range healthPaths {
-		if strings.HasPrefix(p, h) && (len(p) == len(h) || p[len(h)] == '/') {
-			return false
-		}
-	}
-	return true
+	return !polled.Path(r.URL.Path)
 }
 
 // Middleware returns HTTP server middleware that records, for each request,

@@ -11,6 +11,8 @@ import (
 
 	"github.com/getsentry/sentry-go"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/supportkit/supportkit/internal/zapslog"
 )
 
 // SlogHandler wraps a log/slog handler as [Reporter.WrapCore] wraps a zap
@@ -65,7 +67,7 @@ type slogHandler struct {
 var _ slog.Handler = (*slogHandler)(nil)
 
 func (h *slogHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	zl := zapLevelOf(l)
+	zl := zapslog.ZapLevel(l)
 	return zl >= h.r.cfg.eventLevel || h.next.Enabled(ctx, l) || (zl >= h.r.cfg.breadcrumbLevel && hasHub(ctx))
 }
 
@@ -97,7 +99,7 @@ func (h *slogHandler) WithGroup(name string) slog.Handler {
 }
 
 func (h *slogHandler) Handle(ctx context.Context, rec slog.Record) error {
-	zl := zapLevelOf(rec.Level)
+	zl := zapslog.ZapLevel(rec.Level)
 	switch {
 	case zl >= h.r.cfg.eventLevel:
 		if id := h.report(ctx, rec, zl); id != "" {
@@ -313,20 +315,6 @@ func errorOfValue(v slog.Value) error {
 		return nil
 	}
 	return err
-}
-
-// zapLevelOf maps a slog level onto zap's, so that [WithLogLevels] means
-// the same for both loggers.
-func zapLevelOf(l slog.Level) zapcore.Level {
-	switch {
-	case l < slog.LevelInfo:
-		return zapcore.DebugLevel
-	case l < slog.LevelWarn:
-		return zapcore.InfoLevel
-	case l < slog.LevelError:
-		return zapcore.WarnLevel
-	}
-	return zapcore.ErrorLevel
 }
 
 // requestOf returns the request or goroutine context of the middleware,

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/internal/polled"
 )
 
 // MiddlewareOption configures [Middleware].
@@ -70,24 +71,12 @@ func WithOtelHTTPOptions(opts ...otelhttp.Option) MiddlewareOption {
 	return func(c *middlewareConfig) { c.otelhttp = append(c.otelhttp, opts...) }
 }
 
-// healthPaths are the probe endpoints [DefaultFilter] skips (the
-// Kubernetes ones and the common others) and Prometheus' /metrics. Load
-// balancers poll them several times a second, scrapers every few seconds;
-// a span for each would drown the traces people look for.
-var healthPaths = []string{"/livez", "/readyz", "/startupz", "/healthz", "/health", "/ping", "/metrics"}
-
 // DefaultFilter reports whether a request should be traced: every request
 // except those to the health endpoints /livez, /readyz, /startupz,
 // /healthz, /health and /ping (and the paths under them, such as
 // /livez/ping), and to /metrics.
 func DefaultFilter(r *http.Request) bool {
-	p := r.URL.Path
-	for _, h := range healthPaths {
-		if strings.HasPrefix(p, h) && (len(p) == len(h) || p[len(h)] == '/') {
-			return false
-		}
-	}
-	return true
+	return !polled.Path(r.URL.Path)
 }
 
 // Middleware returns HTTP server middleware that traces each request with

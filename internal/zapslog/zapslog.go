@@ -94,8 +94,9 @@ func slogLevel(l zapcore.Level) slog.Level {
 	return slog.Level(int(l) * 4)
 }
 
-// zapLevel is slogLevel's inverse, rounding down between levels.
-func zapLevel(l slog.Level) zapcore.Level {
+// ZapLevel maps a slog level onto zap's, slogLevel's inverse, rounding
+// down between levels: debug, info, warn, error.
+func ZapLevel(l slog.Level) zapcore.Level {
 	switch {
 	case l < slog.LevelInfo:
 		return zapcore.DebugLevel
@@ -175,10 +176,10 @@ type group struct {
 	attrs []slog.Attr
 }
 
-func (h *handler) Enabled(_ context.Context, l slog.Level) bool { return h.core.Enabled(zapLevel(l)) }
+func (h *handler) Enabled(_ context.Context, l slog.Level) bool { return h.core.Enabled(ZapLevel(l)) }
 
 func (h *handler) Handle(ctx context.Context, r slog.Record) error {
-	ent := zapcore.Entry{Level: zapLevel(r.Level), Time: r.Time, Message: r.Message}
+	ent := zapcore.Entry{Level: ZapLevel(r.Level), Time: r.Time, Message: r.Message}
 	if r.PC != 0 {
 		fs := runtime.CallersFrames([]uintptr{r.PC})
 		f, _ := fs.Next()

@@ -2,7 +2,6 @@ package reportingtest
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 // safe for concurrent use.
 type Recorder struct {
 	rep *reporting.Reporter
-	mem *memory
+	mem *Transport
 }
 
 // New sets up a Recorder with opts (reporting.WithTransport is replaced)
@@ -23,7 +22,7 @@ type Recorder struct {
 // unless opts set the same things.
 func New(t testing.TB, opts ...reporting.Option) *Recorder {
 	t.Helper()
-	mem := &memory{}
+	mem := NewTransport()
 	all := append([]reporting.Option{
 		reporting.WithDSN(""), reporting.WithEnvironment("test"), reporting.WithRelease("test"),
 	}, opts...)
@@ -51,9 +50,7 @@ func (r *Recorder) Events() []*sentry.Event {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = r.rep.Flush(ctx)
-	r.mem.mu.Lock()
-	defer r.mem.mu.Unlock()
-	return append([]*sentry.Event(nil), r.mem.events...)
+	return r.mem.Events()
 }
 
 // Event returns the event with the given ID, or nil.
@@ -69,23 +66,5 @@ func (r *Recorder) Event(id string) *sentry.Event {
 // Reset forgets the events recorded so far.
 func (r *Recorder) Reset() {
 	_ = r.Events()
-	r.mem.mu.Lock()
-	r.mem.events = nil
-	r.mem.mu.Unlock()
-}
-
-// memory is the sentry.Transport that keeps events.
-type memory struct {
-	mu     sync.Mutex
-	events []*sentry.Event
-}
-
-func (m *memory) Configure(sentry.ClientOptions)        {}
-func (m *memory) Flush(time.Duration) bool              { return true }
-func (m *memory) FlushWithContext(context.Context) bool { return true }
-func (m *memory) Close()                                {}
-func (m *memory) SendEvent(ev *sentry.Event) {
-	m.mu.Lock()
-	m.events = append(m.events, ev)
-	m.mu.Unlock()
+	r.mem.Reset()
 }
