@@ -1,0 +1,192 @@
+package grpcerrors
+
+import (
+	"errors"
+	"net/http"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+
+	"github.com/supportkit/supportkit/errorsx"
+)
+
+// DefaultDomain is the domain of the google.rpc.ErrorInfo details that
+// [Status] adds, unless [WithDomain] gives another.
+const DefaultDomain = "supportkit"
+
+// ReferenceKey is the key of the reference ID in an ErrorInfo's metadata
+// and the errorsx field of a client-side error; the same name as the
+// reference in an HTTP problem ("reference_id").
+const ReferenceKey = "reference_id"
+
+// Status returns the gRPC status a client gets for err, with referenceID
+// (an event ID or a trace ID; may be empty) in its details, as the package
+// documentation describes. A nil err is codes.OK. An error that is itself
+// a status error (it has a GRPCStatus method and is not an errorsx error)
+// is returned as its own status.
+func Status(err error, referenceID string) *status.Status {
+	return statusOf(err, referenceID, DefaultDomain)
+}
+
+func statusOf(err error, ref, domain string) *status.Status {
+	if err == nil {
+		return status.New(codes.OK, "")
+	}
+	if gs, ok := err.(interface{ GRPCStatus() *status.Status }); ok {
+		if _, isX := err.(*errorsx.Error); !isX {
+			if st := gs.GRPCStatus(); st != nil {
+				return st
+			}
+		}
+	}
+	code := errorsx.CodeOf(err)
+	p := errorsx.ProblemOf(err, ref)
+	st := status.New(GRPCCode(code), p.Detail)
+	info := &errdetails.ErrorInfo{Reason: code.String(), Domain: domain}
+	details := []protoadapt.MessageV1{info}
+	if ref != "" {
+		info.Metadata = map[string]string{ReferenceKey: ref}
+		details = append(details, &errdetails.RequestInfo{RequestId: ref})
+	}
+	if withDetails, err := st.WithDetails(details...); err == nil {
+		st = withDetails
+	}
+	return st
+}
+
+// GRPCCode returns the gRPC code of an errorsx code: the canonical code of
+// the same name, or for an application code ([errorsx.NewCode]) the one
+// its HTTP status maps to (404 NotFound, 409 Aborted, 429
+// ResourceExhausted, another 4xx FailedPrecondition, 503 Unavailable, 504
+// DeadlineExceeded, another 5xx Internal).
+func GRPCCode(c errorsx.Code) codes.Code {
+	for i, x := range canonical {
+		if x == c {
+			return codes.Code(i)
+		}
+	}
+	switch s := c.HTTPStatus(); s {
+	case http.StatusBadRequest:
+		return codes.InvalidArgument
+	case http.StatusUnauthorized:
+		return codes.Unauthenticated
+	case http.StatusForbidden:
+		return codes.PermissionDenied
+	case http.StatusNotFound:
+		return codes.NotFound
+	case http.StatusConflict:
+		return codes.Aborted
+	case http.StatusTooManyRequests:
+		return codes.ResourceExhausted
+	case 499:
+		return codes.Canceled
+	case http.StatusNotImplemented:
+		return codes.Unimplemented
+	case http.StatusServiceUnavailable:
+		return codes.Unavailable
+	case http.StatusGatewayTimeout:
+		return codes.DeadlineExceeded
+	default:
+		if s < 500 {
+			return codes.FailedPrecondition
+		}
+		return codes.Internal
+	}
+}
+
+// ErrorsxCode returns the errorsx code of a gRPC code: the canonical code
+// of the same name, Unknown for a code gRPC does not define.
+func ErrorsxCode(c codes.Code) errorsx.Code {
+	if int(c) < len(canonical) {
+		return canonical[c]
+	}
+	return errorsx.Unknown
+}
+
+// canonical lists the errorsx codes by their gRPC code's number.
+var canonical = [...]errorsx.Code{
+	codes.OK:                 errorsx.OK,
+	codes.Canceled:           errorsx.Canceled,
+	codes.Unknown:            errorsx.Unknown,
+	codes.InvalidArgument:    errorsx.InvalidArgument,
+	codes.DeadlineExceeded:   errorsx.DeadlineExceeded,
+	codes.NotFound:           errorsx.NotFound,
+	codes.AlreadyExists:      errorsx.AlreadyExists,
+	codes.PermissionDenied:   errorsx.PermissionDenied,
+	codes.ResourceExhausted:  errorsx.ResourceExhausted,
+	codes.FailedPrecondition: errorsx.FailedPrecondition,
+	codes.Aborted:            errorsx.Aborted,
+	codes.OutOfRange:         errorsx.OutOfRange,
+	codes.Unimplemented:      errorsx.Unimplemented,
+	codes.Internal:           errorsx.Internal,
+	codes.Unavailable:        errorsx.Unavailable,
+	codes.DataLoss:           errorsx.DataLoss,
+	codes.Unauthenticated:    errorsx.Unauthenticated,
+}
+
+// FromStatus returns the errorsx error a client should handle for st: nil
+// for nil or codes.OK; otherwise an error whose code is the one the
+// ErrorInfo's reason names when it is a canonical errorsx code, else the
+// gRPC code's ([ErrorsxCode]); whose message is the status message; and
+// whose fields are "grpc_code" (the gRPC code's name) and, when the status
+// carries one, "reference_id". Its stack starts at the caller.
+func FromStatus(st *status.Status) error {
+	return fromStatus(st, 1)
+}
+
+func fromStatus(st *status.Status, skip int) error {
+	if st == nil || st.Code() == codes.OK {
+		return nil
+	}
+	code := ErrorsxCode(st.Code())
+	var ref string
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.ErrorInfo:
+			if c, ok := errorsx.LookupCode(d.GetReason()); ok && c != errorsx.OK {
+				code = c
+			}
+			if r := d.GetMetadata()[ReferenceKey]; r != "" {
+				ref = r
+			}
+		case *errdetails.RequestInfo:
+			if ref == "" {
+				ref = d.GetRequestId()
+			}
+		}
+	}
+	kv := []any{"grpc_code", st.Code().String()}
+	if ref != "" {
+		kv = append(kv, ReferenceKey, ref)
+	}
+	return errorsx.NewSkip(skip+1, code, st.Message(), kv...)
+}
+
+// FromError returns [FromStatus] of the status err carries (status.FromError
+// finds it, through wrapping too), or err itself when it carries none (a
+// nil err is nil).
+func FromError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var gs interface{ GRPCStatus() *status.Status }
+	if !errors.As(err, &gs) {
+		return err
+	}
+	return fromStatus(gs.GRPCStatus(), 1)
+}
+
+// ReferenceOf returns the reference ID a client-side error carries (the
+// "reference_id" field [FromStatus] sets), or "".
+func ReferenceOf(err error) string {
+	for _, f := range errorsx.FieldsOf(err) {
+		if f.Key == ReferenceKey {
+			if s, ok := f.Value.(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
+}
