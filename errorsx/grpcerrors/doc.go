@@ -24,6 +24,11 @@
 // A status error returned as it is (status.Error(codes.NotFound, ...))
 // is the handler's own answer and goes out unchanged.
 //
+// [Error] is [Status] as the error a handler returns: gRPC sends the
+// status, and errors.Is and errors.As still reach the handler's error, so
+// that a stats handler further out (package tracing/grpctracing's records
+// it on the call's span) sees the errorsx error, its stack and fields.
+//
 // [UnaryServerInterceptor] and [StreamServerInterceptor] convert what a
 // handler returns, with the trace ID of the call's span as the reference.
 // Package reporting/grpcreporting's interceptors convert errors too, with

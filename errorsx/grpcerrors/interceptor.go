@@ -60,11 +60,11 @@ func (c *config) convert(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
-	return statusOf(err, c.reference(ctx, err), c.domain).Err()
+	return errorOf(err, c.reference(ctx, err), c.domain)
 }
 
 // UnaryServerInterceptor returns a server interceptor that turns the error
-// a unary handler returns into a status ([Status]).
+// a unary handler returns into a status ([Error]).
 func UnaryServerInterceptor(opts ...Option) grpc.UnaryServerInterceptor {
 	c := newConfig(opts)
 	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
@@ -77,7 +77,7 @@ func UnaryServerInterceptor(opts ...Option) grpc.UnaryServerInterceptor {
 }
 
 // StreamServerInterceptor returns a server interceptor that turns the
-// error a streaming handler returns into a status ([Status]).
+// error a streaming handler returns into a status ([Error]).
 func StreamServerInterceptor(opts ...Option) grpc.StreamServerInterceptor {
 	c := newConfig(opts)
 	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {

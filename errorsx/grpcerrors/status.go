@@ -30,6 +30,39 @@ func Status(err error, referenceID string) *status.Status {
 	return statusOf(err, referenceID, DefaultDomain)
 }
 
+// Error returns the error a server handler or interceptor returns to gRPC
+// for err: gRPC sends its status, [Status](err, referenceID), while
+// errors.Is and errors.As still reach err, so that interceptors and stats
+// handlers further out (package tracing/grpctracing's, say) see what the
+// handler returned. A nil err is nil; an error that already carries a
+// status (a status error, or one this function made) is returned as it is.
+func Error(err error, referenceID string) error {
+	return errorOf(err, referenceID, DefaultDomain)
+}
+
+func errorOf(err error, ref, domain string) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(interface{ GRPCStatus() *status.Status }); ok {
+		if _, isX := err.(*errorsx.Error); !isX {
+			return err
+		}
+	}
+	return &statusError{st: statusOf(err, ref, domain), err: err}
+}
+
+// statusError is what [Error] returns: a status for the wire, the
+// handler's error for whoever unwraps it.
+type statusError struct {
+	st  *status.Status
+	err error
+}
+
+func (e *statusError) Error() string              { return e.err.Error() }
+func (e *statusError) Unwrap() error              { return e.err }
+func (e *statusError) GRPCStatus() *status.Status { return e.st }
+
 func statusOf(err error, ref, domain string) *status.Status {
 	if err == nil {
 		return status.New(codes.OK, "")

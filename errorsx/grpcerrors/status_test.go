@@ -203,3 +203,22 @@ func TestErrorsxImportsNoGRPC(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorKeepsTheHandlersError(t *testing.T) {
+	cause := errorsx.Unavailable.New("dial db")
+	err := grpcerrors.Error(cause, "ref")
+	if !errors.Is(err, cause) || !errors.Is(err, errorsx.Unavailable) {
+		t.Errorf("Error(%v) does not unwrap to the handler's error", cause)
+	}
+	got := wireOf(status.Convert(err))
+	want := wire{codes.Unavailable, "Service Unavailable", details("unavailable", "ref")}
+	if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
+		t.Errorf("status of Error mismatch (-want +got):\n%s", diff)
+	}
+	if again := grpcerrors.Error(err, "other"); again != err {
+		t.Errorf("Error of an Error made a new one: %v", again)
+	}
+	if grpcerrors.Error(nil, "ref") != nil {
+		t.Errorf("Error(nil) is not nil")
+	}
+}
