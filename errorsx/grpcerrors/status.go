@@ -26,8 +26,16 @@ const ReferenceKey = "reference_id"
 // documentation describes. A nil err is codes.OK. An error that is itself
 // a status error (it has a GRPCStatus method and is not an errorsx error)
 // is returned as its own status.
-func Status(err error, referenceID string) *status.Status {
-	return statusOf(err, referenceID, DefaultDomain)
+// Of the options, only [WithDomain] applies here.
+func Status(err error, referenceID string, opts ...Option) *status.Status {
+	return statusOf(err, referenceID, domainOf(opts))
+}
+
+func domainOf(opts []Option) string {
+	if len(opts) == 0 {
+		return DefaultDomain
+	}
+	return newConfig(opts).domain
 }
 
 // Error returns the error a server handler or interceptor returns to gRPC
@@ -36,8 +44,9 @@ func Status(err error, referenceID string) *status.Status {
 // handlers further out (package tracing/grpctracing's, say) see what the
 // handler returned. A nil err is nil; an error that already carries a
 // status (a status error, or one this function made) is returned as it is.
-func Error(err error, referenceID string) error {
-	return errorOf(err, referenceID, DefaultDomain)
+// Of the options, only [WithDomain] applies here.
+func Error(err error, referenceID string, opts ...Option) error {
+	return errorOf(err, referenceID, domainOf(opts))
 }
 
 func errorOf(err error, ref, domain string) error {
