@@ -110,9 +110,15 @@ func Stream(ctx context.Context, cc grpc.ClientConnInterface, in string, opts ..
 // a client connection to it with dial; both stop when the test ends.
 func Serve(t testing.TB, h *Handler, opts []grpc.ServerOption, dial ...grpc.DialOption) *grpc.ClientConn {
 	t.Helper()
+	return ServeWith(t, func(s *grpc.Server) { s.RegisterService(h.Desc(), h) }, opts, dial...)
+}
+
+// ServeWith is [Serve] with the services register registers.
+func ServeWith(t testing.TB, register func(*grpc.Server), opts []grpc.ServerOption, dial ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
 	lis := bufconn.Listen(1 << 20)
 	srv := grpc.NewServer(opts...)
-	srv.RegisterService(h.Desc(), h)
+	register(srv)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

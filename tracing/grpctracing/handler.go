@@ -1,0 +1,189 @@
+package grpctracing
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc"
+	grpccodes "google.golang.org/grpc/codes"
+	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/status"
+
+	"github.com/supportkit/supportkit/tracing"
+)
+
+// Option configures the stats handlers.
+type Option func(*config)
+
+type config struct {
+	filter func(*stats.RPCTagInfo) bool
+	otel   []otelgrpc.Option
+}
+
+// WithFilter replaces [DefaultFilter]: a call is traced only when filter
+// returns true. A nil filter keeps the default; to trace every call,
+// return true.
+func WithFilter(filter func(*stats.RPCTagInfo) bool) Option {
+	return func(c *config) { c.filter = filter }
+}
+
+// WithOtelGRPCOptions passes further options to otelgrpc (a meter
+// provider, message events, span attributes, ...). The tracer provider and
+// propagator come from the Provider; giving them here replaces them, and
+// with them the span that keeps its status description.
+func WithOtelGRPCOptions(opts ...otelgrpc.Option) Option {
+	return func(c *config) { c.otel = append(c.otel, opts...) }
+}
+
+// HealthService is the gRPC health service's name.
+const HealthService = "grpc.health.v1.Health"
+
+// DefaultFilter reports whether a call should be traced: every call
+// except those of the gRPC health service (grpc.health.v1.Health: Check,
+// Watch, List).
+func DefaultFilter(info *stats.RPCTagInfo) bool {
+	m := strings.TrimPrefix(info.FullMethodName, "/")
+	return !strings.HasPrefix(m, HealthService+"/")
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{}
+	for _, o := range opts {
+		if o != nil {
+			o(c)
+		}
+	}
+	if c.filter == nil {
+		c.filter = DefaultFilter
+	}
+	return c
+}
+
+func (c *config) otelOptions(p *tracing.Provider) []otelgrpc.Option {
+	return append([]otelgrpc.Option{
+		otelgrpc.WithTracerProvider(keepStatus{p.TracerProvider()}),
+		otelgrpc.WithPropagators(p.Propagator()),
+		otelgrpc.WithFilter(c.filter),
+	}, c.otel...)
+}
+
+// ServerHandler returns the stats handler that traces a server's calls,
+// as the package documentation describes.
+func ServerHandler(p *tracing.Provider, opts ...Option) stats.Handler {
+	c := newConfig(opts)
+	return &serverHandler{Handler: otelgrpc.NewServerHandler(c.otelOptions(p)...)}
+}
+
+// ClientHandler returns the stats handler that traces a client's calls
+// and sends the trace context along with them.
+func ClientHandler(p *tracing.Provider, opts ...Option) stats.Handler {
+	c := newConfig(opts)
+	return otelgrpc.NewClientHandler(c.otelOptions(p)...)
+}
+
+// ServerOptions returns the server option that installs [ServerHandler].
+func ServerOptions(p *tracing.Provider, opts ...Option) []grpc.ServerOption {
+	return []grpc.ServerOption{grpc.StatsHandler(ServerHandler(p, opts...))}
+}
+
+// DialOptions returns the dial option that installs [ClientHandler].
+func DialOptions(p *tracing.Provider, opts ...Option) []grpc.DialOption {
+	return []grpc.DialOption{grpc.WithStatsHandler(ClientHandler(p, opts...))}
+}
+
+// serverHandler records a failed call's error on its span before otelgrpc
+// ends the span.
+type serverHandler struct{ stats.Handler }
+
+func (h *serverHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
+	if end, ok := rs.(*stats.End); ok && end.Error != nil {
+		recordEnd(ctx, end.Error)
+	}
+	h.Handler.HandleRPC(ctx, rs)
+}
+
+func recordEnd(ctx context.Context, err error) {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() || !serverFault(status.Code(err)) {
+		return
+	}
+	if r, ok := underlying(span).(statusReader); ok && r.Status().Code == codes.Error {
+		return // a recovered panic, marked already
+	}
+	tracing.RecordSpanError(span, handlerError(err))
+}
+
+// handlerError returns the handler's own error inside a status error that
+// package errorsx/grpcerrors made (it has a status and unwraps to the
+// handler's error), or err.
+func handlerError(err error) error {
+	if _, ok := err.(interface{ GRPCStatus() *status.Status }); ok {
+		if inner := errors.Unwrap(err); inner != nil {
+			return inner
+		}
+	}
+	return err
+}
+
+// serverFault reports whether a code is the server's fault, as otelgrpc
+// and the errorsx codes' HTTP statuses (5xx) both say.
+func serverFault(c grpccodes.Code) bool {
+	switch c {
+	case grpccodes.Unknown, grpccodes.DeadlineExceeded, grpccodes.Unimplemented,
+		grpccodes.Internal, grpccodes.Unavailable, grpccodes.DataLoss:
+		return true
+	}
+	return false
+}
+
+// statusReader is what the SDK's spans (sdktrace.ReadOnlySpan) offer.
+type statusReader interface{ Status() sdktrace.Status }
+
+// keepStatus is the tracer provider otelgrpc starts spans with. Its spans
+// (which otelgrpc finds in the call's context, as everyone else does) keep
+// an Error status description once set: otelgrpc sets the status message
+// the client got ("Internal Server Error") when the call ends, which the
+// SDK would let replace the error's own message that RecordSpanError, or
+// a recovered panic, gave.
+type keepStatus struct{ trace.TracerProvider }
+
+func (p keepStatus) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
+	return keepStatusTracer{p.TracerProvider.Tracer(name, opts...)}
+}
+
+type keepStatusTracer struct{ trace.Tracer }
+
+func (t keepStatusTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	ctx, span := t.Tracer.Start(ctx, name, opts...)
+	if _, ok := span.(statusReader); !ok || !span.IsRecording() {
+		return ctx, span
+	}
+	s := &keepStatusSpan{span}
+	return trace.ContextWithSpan(ctx, s), s
+}
+
+type keepStatusSpan struct{ trace.Span }
+
+func (s *keepStatusSpan) SetStatus(code codes.Code, description string) {
+	if code == codes.Error {
+		if r, ok := s.Span.(statusReader); ok && r.Status().Code == codes.Error && r.Status().Description != "" {
+			return
+		}
+	}
+	s.Span.SetStatus(code, description)
+}
+
+// Status returns the SDK span's status.
+func (s *keepStatusSpan) Status() sdktrace.Status { return s.Span.(statusReader).Status() }
+
+func underlying(span trace.Span) trace.Span {
+	if k, ok := span.(*keepStatusSpan); ok {
+		return k.Span
+	}
+	return span
+}
