@@ -109,7 +109,7 @@ func BenchmarkFlightRecorder(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer shutdownTracing(context.Background())
+	defer shutdownTracing.Shutdown(context.Background())
 
 	sw := &recorderSwitch{}
 	mux := flightrecMux()
