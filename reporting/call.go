@@ -18,23 +18,25 @@ import (
 //
 // Its events name transaction as their transaction ("pkg.Service/Method"
 // for a gRPC call, as otelgrpc names the call's span). When request is not
-// nil, it is called when an event is made, and the request it returns (a
-// gRPC call's method as the path, its metadata as the header) is the
-// event's request, scrubbed as the middleware's requests are; its header
-// also gives the incoming trace when no OpenTelemetry span does. request
-// may be called from any goroutine that captures with the context, and
-// must be safe for that; it may return nil.
+// nil, it is called with ctx when an event is made, and the request it
+// returns (a gRPC call's method as the path, its metadata as the header)
+// is the event's request, scrubbed as the middleware's requests are; its
+// header also gives the incoming trace when no OpenTelemetry span does.
+// request may be called from any goroutine that captures with the
+// context, and must be safe for that; it may return nil. A request that
+// reads what it needs from ctx (a top-level function rather than a
+// closure) costs a call that goes well nothing.
 //
 // Package reporting/grpcreporting calls it for each gRPC call; it is
 // exported for other transports.
-func (r *Reporter) BindCall(ctx context.Context, transaction string, request func() *http.Request) context.Context {
+func (r *Reporter) BindCall(ctx context.Context, transaction string, request func(ctx context.Context) *http.Request) context.Context {
 	if request == nil {
 		request = noRequest
 	}
 	return &requestContext{Context: ctx, r: r, name: transaction, call: request}
 }
 
-func noRequest() *http.Request { return nil }
+func noRequest(context.Context) *http.Request { return nil }
 
 // RecoverPanic reports v, a panic that the caller's deferred function has
 // just recovered, as the middleware reports a handler's panic, and returns

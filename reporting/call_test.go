@@ -15,7 +15,7 @@ import (
 	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
 
-func callRequest() *http.Request {
+func callRequest(context.Context) *http.Request {
 	return &http.Request{
 		Method: "POST",
 		Host:   "orders.internal",

@@ -26,7 +26,7 @@ type requestContext struct {
 	// call and name describe a call bound with [Reporter.BindCall]: call
 	// gives its request (nil when none) when an event is made, name is
 	// its transaction.
-	call func() *http.Request
+	call func(context.Context) *http.Request
 	name string
 	// snap is the request as copied when a goroutine was started from it
 	// (see [Reporter.Go]); it wins over req, which that goroutine must not
@@ -77,7 +77,7 @@ func (c *requestContext) snapshot() *requestSnapshot {
 		return c.snap
 	}
 	if c.call != nil {
-		s := snapshotRequest(c.call())
+		s := snapshotRequest(c.call(c.Context))
 		if s == nil {
 			s = &requestSnapshot{}
 		}
@@ -141,7 +141,7 @@ func (c *requestContext) incoming() (sentry.TraceID, bool) {
 	case c.req != nil:
 		return incomingTraceID(c.req.Header)
 	case c.call != nil:
-		if req := c.call(); req != nil {
+		if req := c.call(c.Context); req != nil {
 			return incomingTraceID(req.Header)
 		}
 	}

@@ -103,14 +103,15 @@ func (c *config) bind(ctx context.Context, method string) context.Context {
 	if c.rep == nil {
 		return ctx
 	}
-	return c.rep.BindCall(ctx, strings.TrimPrefix(method, "/"), func() *http.Request { return callRequest(ctx, method) })
+	return c.rep.BindCall(ctx, strings.TrimPrefix(method, "/"), callRequest)
 }
 
 // callRequest describes a call as the HTTP/2 request it is: POST to the
 // full method, the metadata as headers (gRPC's own pseudo-headers left
 // out). Keys are canonicalised, so that a scrubbing rule written for
 // "Authorization" matches gRPC's "authorization".
-func callRequest(ctx context.Context, method string) *http.Request {
+func callRequest(ctx context.Context) *http.Request {
+	method, _ := grpc.Method(ctx)
 	md, _ := metadata.FromIncomingContext(ctx)
 	req := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: method}, Proto: "HTTP/2.0", ProtoMajor: 2, Header: make(http.Header, len(md))}
 	for k, vs := range md {
