@@ -34,8 +34,7 @@ func WithFilter(filter func(*stats.RPCTagInfo) bool) Option {
 
 // WithOtelGRPCOptions passes further options to otelgrpc (a meter
 // provider, message events, span attributes, ...). The tracer provider and
-// propagator come from the Provider; giving them here replaces them, and
-// with them the span that keeps its status description.
+// propagator come from the Provider; giving them here replaces them.
 func WithOtelGRPCOptions(opts ...otelgrpc.Option) Option {
 	return func(c *config) { c.otel = append(c.otel, opts...) }
 }
@@ -66,7 +65,7 @@ func newConfig(opts []Option) *config {
 
 func (c *config) otelOptions(p *tracing.Provider) []otelgrpc.Option {
 	return append([]otelgrpc.Option{
-		otelgrpc.WithTracerProvider(keepStatus{p.TracerProvider()}),
+		otelgrpc.WithTracerProvider(p.TracerProvider()),
 		otelgrpc.WithPropagators(p.Propagator()),
 		otelgrpc.WithFilter(c.filter),
 	}, c.otel...)
@@ -102,20 +101,41 @@ type serverHandler struct{ stats.Handler }
 
 func (h *serverHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 	if end, ok := rs.(*stats.End); ok && end.Error != nil {
-		recordEnd(ctx, end.Error)
+		rs = recordEnd(ctx, end)
 	}
 	h.Handler.HandleRPC(ctx, rs)
 }
 
-func recordEnd(ctx context.Context, err error) {
+// recordEnd records a server-side failure on the call's span and returns
+// the End to hand otelgrpc. otelgrpc sets the span's status description
+// to the status message the client got ("Internal Server Error"), which
+// the SDK lets replace the error's own message that RecordSpanError, or a
+// recovered panic, gave: the End it gets carries that description as its
+// status message instead (the code and details stay). A call that goes
+// well pays nothing for this.
+func recordEnd(ctx context.Context, end *stats.End) stats.RPCStats {
 	span := trace.SpanFromContext(ctx)
-	if !span.IsRecording() || !serverFault(status.Code(err)) {
-		return
+	st := status.Convert(end.Error)
+	if !span.IsRecording() || !serverFault(st.Code()) {
+		return end
 	}
-	if r, ok := underlying(span).(statusReader); ok && r.Status().Code == codes.Error {
-		return // a recovered panic, marked already
+	r, ok := span.(statusReader)
+	if !ok {
+		tracing.RecordSpanError(span, handlerError(end.Error))
+		return end
 	}
-	tracing.RecordSpanError(span, handlerError(err))
+	if r.Status().Code != codes.Error { // else a recovered panic, marked already
+		tracing.RecordSpanError(span, handlerError(end.Error))
+	}
+	desc := r.Status().Description
+	if desc == "" || desc == st.Message() {
+		return end
+	}
+	p := st.Proto()
+	p.Message = desc
+	out := *end
+	out.Error = status.ErrorProto(p)
+	return &out
 }
 
 // handlerError returns the handler's own error inside a status error that
@@ -143,47 +163,3 @@ func serverFault(c grpccodes.Code) bool {
 
 // statusReader is what the SDK's spans (sdktrace.ReadOnlySpan) offer.
 type statusReader interface{ Status() sdktrace.Status }
-
-// keepStatus is the tracer provider otelgrpc starts spans with. Its spans
-// (which otelgrpc finds in the call's context, as everyone else does) keep
-// an Error status description once set: otelgrpc sets the status message
-// the client got ("Internal Server Error") when the call ends, which the
-// SDK would let replace the error's own message that RecordSpanError, or
-// a recovered panic, gave.
-type keepStatus struct{ trace.TracerProvider }
-
-func (p keepStatus) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
-	return keepStatusTracer{p.TracerProvider.Tracer(name, opts...)}
-}
-
-type keepStatusTracer struct{ trace.Tracer }
-
-func (t keepStatusTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	ctx, span := t.Tracer.Start(ctx, name, opts...)
-	if _, ok := span.(statusReader); !ok || !span.IsRecording() {
-		return ctx, span
-	}
-	s := &keepStatusSpan{span}
-	return trace.ContextWithSpan(ctx, s), s
-}
-
-type keepStatusSpan struct{ trace.Span }
-
-func (s *keepStatusSpan) SetStatus(code codes.Code, description string) {
-	if code == codes.Error {
-		if r, ok := s.Span.(statusReader); ok && r.Status().Code == codes.Error && r.Status().Description != "" {
-			return
-		}
-	}
-	s.Span.SetStatus(code, description)
-}
-
-// Status returns the SDK span's status.
-func (s *keepStatusSpan) Status() sdktrace.Status { return s.Span.(statusReader).Status() }
-
-func underlying(span trace.Span) trace.Span {
-	if k, ok := span.(*keepStatusSpan); ok {
-		return k.Span
-	}
-	return span
-}
