@@ -25,7 +25,8 @@
 //     deadline_exceeded, unimplemented, an application code with a 5xx
 //     status): as [reporting.Capture] does, with its fingerprint rules and
 //     storm control; client-caused codes (not_found, invalid_argument, ...)
-//     are not. The event ID (or, when none was made, the trace ID) becomes
+//     are not, nor is deadline_exceeded when the call's own deadline (the
+//     client's) has passed: the client has stopped waiting. The event ID (or, when none was made, the trace ID) becomes
 //     the reference of the status the client gets ([grpcerrors.Error]), and
 //     the span gets the event ID as [reporting.EventIDAttribute];
 //   - a status error the handler returns (status.Error) is reported by its

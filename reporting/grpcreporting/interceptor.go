@@ -145,12 +145,19 @@ func codeOf(err error) errorsx.Code {
 func (c *config) failed(ctx context.Context, method string, err error) error {
 	code := codeOf(err)
 	var id string
-	if c.rep != nil && code.HTTPStatus() >= 500 {
+	if c.rep != nil && code.HTTPStatus() >= 500 && !clientGaveUp(ctx, code) {
 		c.describe(ctx, method, grpcerrors.GRPCCode(code).String())
 		id = c.rep.Capture(ctx, err)
 		markEvent(ctx, id)
 	}
 	return c.answer(ctx, err, id)
+}
+
+// clientGaveUp reports whether a deadline_exceeded error is the call's own
+// deadline passing (the client's, which gRPC carries to the server) rather
+// than a deadline of the server's: the client has its answer already.
+func clientGaveUp(ctx context.Context, code errorsx.Code) bool {
+	return code == errorsx.DeadlineExceeded && ctx.Err() != nil
 }
 
 // panicked reports v (this runs in the interceptor's deferred function,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getsentry/sentry-go"
 	"github.com/google/go-cmp/cmp"
@@ -231,4 +232,46 @@ func TestWithDomain(t *testing.T) {
 		}
 	}
 	t.Errorf("no ErrorInfo with domain orders.example.com in %v", status.Convert(err).Details())
+}
+
+// TestClientDeadlineNotReported: a handler that gives up because the
+// client's deadline passed is not a server failure; one whose own
+// deadline (a dependency's) passes is.
+func TestClientDeadlineNotReported(t *testing.T) {
+	rec := reportingtest.New(t)
+	h := &grpctest.Handler{Unary: func(ctx context.Context, in string) (string, error) {
+		if in == "client" {
+			<-ctx.Done()
+			return "", errorsx.Wrap(ctx.Err(), "wait")
+		}
+		dctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+		defer cancel()
+		<-dctx.Done()
+		return "", errorsx.Wrap(dctx.Err(), "call inventory")
+	}}
+	// served tells when the reporting interceptor has returned, so that
+	// whatever it reports has been captured.
+	served := make(chan struct{}, 2)
+	outer := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		defer func() { served <- struct{}{} }()
+		return h(ctx, req)
+	}
+	cc := grpctest.Serve(t, h, []grpc.ServerOption{grpc.ChainUnaryInterceptor(outer, grpcreporting.UnaryServerInterceptor(rec.Reporter()))})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, _ = grpctest.Unary(ctx, cc, "client")
+	_, err := grpctest.Unary(context.Background(), cc, "server")
+	if status.Code(err) != codes.DeadlineExceeded {
+		t.Fatalf("status %v, want DeadlineExceeded", err)
+	}
+	<-served
+	<-served
+	evs := rec.Events()
+	var got []string
+	for _, ev := range evs {
+		got = append(got, ev.Exception[len(ev.Exception)-1].Value)
+	}
+	if diff := cmp.Diff([]string{"call inventory: context deadline exceeded"}, got); diff != "" {
+		t.Errorf("events mismatch (-want +got):\n%s", diff)
+	}
 }
