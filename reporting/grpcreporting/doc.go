@@ -15,7 +15,8 @@
 //     otelgrpc names the call's span) and carry the call as their request
 //     (POST to the full method, the metadata as headers, scrubbed as HTTP
 //     headers are: authorization, cookies, tokens), with the context "grpc"
-//     (method, peer address, status code) and the tag "grpc.code";
+//     (method, status code, and with [WithPeerAddress] the peer's address)
+//     and the tag "grpc.code";
 //   - a panic in the handler is recovered ([reporting.Reporter.RecoverPanic]:
 //     the event is on disk before the answer, the span is marked as failed
 //     with the event ID) and answered codes.Internal with the event ID as

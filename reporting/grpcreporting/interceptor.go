@@ -25,7 +25,15 @@ type Option func(*config)
 type config struct {
 	rep     *reporting.Reporter
 	errOpts []grpcerrors.Option
+	peer    bool
 }
+
+// WithPeerAddress adds the peer's address ("10.1.2.3:51234") to the
+// context "grpc" of the events (default: left out). Package reporting
+// never sends an HTTP client's address, because where clients are people
+// it is personal data; a service whose callers are other services (pods,
+// sidecars) can say that its peers' addresses are not.
+func WithPeerAddress() Option { return func(c *config) { c.peer = true } }
 
 // WithDomain sets the domain of the google.rpc.ErrorInfo of the statuses
 // the interceptors answer with (default, also for "":
@@ -191,7 +199,7 @@ func (c *config) describe(ctx context.Context, method, code string) {
 		return
 	}
 	gc := sentry.Context{"method": method, "code": code}
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil && c.peer {
 		gc["peer"] = p.Addr.String()
 	}
 	hub.Scope().SetContext("grpc", gc)

@@ -112,6 +112,9 @@ func TestReturnedErrors(t *testing.T) {
 					HasPeer                                                      bool
 				}
 				got := view{Transaction: ev.Transaction, GRPCCode: ev.Tags["grpc.code"]}
+				if _, ok := ev.Contexts["grpc"]["peer"]; ok {
+					t.Errorf("the peer's address was sent without WithPeerAddress: %v", ev.Contexts["grpc"])
+				}
 				if ev.Request != nil {
 					got.Method, got.URL, got.Auth, got.Tenant = ev.Request.Method, ev.Request.URL, ev.Request.Headers["Authorization"], ev.Request.Headers["X-Tenant"]
 				}
@@ -119,7 +122,7 @@ func TestReturnedErrors(t *testing.T) {
 					got.GRPCMethod, _ = gc["method"].(string)
 					_, got.HasPeer = gc["peer"]
 				}
-				want := view{tx, "POST", "http://bufnet/" + tx, errorsx.Redacted, "t1", tt.code.String(), "/" + tx, true}
+				want := view{tx, "POST", "http://bufnet/" + tx, errorsx.Redacted, "t1", tt.code.String(), "/" + tx, false}
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("event mismatch (-want +got):\n%s", diff)
 				}
@@ -273,5 +276,18 @@ func TestClientDeadlineNotReported(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"call inventory: context deadline exceeded"}, got); diff != "" {
 		t.Errorf("events mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestWithPeerAddress(t *testing.T) {
+	rec := reportingtest.New(t)
+	cc := grpctest.Serve(t, failWith(errorsx.Internal.New("x")), grpcreporting.ServerOptions(rec.Reporter(), grpcreporting.WithPeerAddress()))
+	_, _ = grpctest.Unary(context.Background(), cc, "x")
+	evs := rec.Events()
+	if len(evs) != 1 {
+		t.Fatalf("got %d events, want 1", len(evs))
+	}
+	if p, _ := evs[0].Contexts["grpc"]["peer"].(string); p == "" {
+		t.Errorf("context grpc %v has no peer address", evs[0].Contexts["grpc"])
 	}
 }
