@@ -32,9 +32,8 @@
 // [UnaryServerInterceptor] and [StreamServerInterceptor] convert what a
 // handler returns, with the trace ID of the call's span as the reference.
 // Package reporting/grpcreporting's interceptors convert errors too, with
-// the Sentry event ID as the reference when an event was made; put them
-// inside this package's (later in grpc.ChainUnaryInterceptor), or use them
-// alone.
+// the Sentry event ID as the reference when an event was made, in either
+// order with these; a server with them needs none of this package's.
 //
 // # The client side
 //

@@ -61,6 +61,15 @@ func errorOf(err error, ref, domain string) error {
 	return &statusError{st: statusOf(err, ref, domain), err: err}
 }
 
+// Unwrap returns the handler's error inside an error that [Error] made, or
+// err itself for any other error.
+func Unwrap(err error) error {
+	if se, ok := err.(*statusError); ok {
+		return se.err
+	}
+	return err
+}
+
 // statusError is what [Error] returns: a status for the wire, the
 // handler's error for whoever unwraps it.
 type statusError struct {

@@ -222,3 +222,14 @@ func TestErrorKeepsTheHandlersError(t *testing.T) {
 		t.Errorf("Error(nil) is not nil")
 	}
 }
+
+func TestUnwrap(t *testing.T) {
+	cause := errorsx.Internal.New("x")
+	if got := grpcerrors.Unwrap(grpcerrors.Error(cause, "ref")); got != cause {
+		t.Errorf("Unwrap(Error(cause)) = %v, want cause", got)
+	}
+	st := status.Error(codes.Internal, "y")
+	if got := grpcerrors.Unwrap(st); got != st {
+		t.Errorf("Unwrap(status error) = %v, want it unchanged", got)
+	}
+}

@@ -37,8 +37,10 @@
 //
 // Put the interceptors after the tracing stats handler (a stats handler
 // always runs around every interceptor) so that the span exists when they
-// report; with package errorsx/grpcerrors's interceptors, put these inside
-// them (later in the chain), so that the reference is the event ID.
+// report. With package errorsx/grpcerrors's interceptors too (they add
+// nothing these do not do), either order gives the client the event ID as
+// the reference: a status grpcerrors made inside these, with the trace ID,
+// is made again ([grpcerrors.Unwrap]).
 //
 // # Conventions
 //

@@ -187,6 +187,11 @@ func (c *config) panicked(ctx context.Context, method string, v any) error {
 func (c *config) answer(ctx context.Context, err error, ref string) error {
 	if ref == "" {
 		ref = grpcerrors.TraceReference(ctx, err)
+	} else {
+		// grpcerrors's interceptors put inside these (against the
+		// documented order) made the status with the trace ID: it is made
+		// again with the event ID.
+		err = grpcerrors.Unwrap(err)
 	}
 	return grpcerrors.Error(err, ref, c.errOpts...)
 }

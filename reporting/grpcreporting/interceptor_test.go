@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/errorsx/grpcerrors"
 	"github.com/supportkit/supportkit/internal/grpctest"
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/reporting/grpcreporting"
@@ -289,5 +290,28 @@ func TestWithPeerAddress(t *testing.T) {
 	}
 	if p, _ := evs[0].Contexts["grpc"]["peer"].(string); p == "" {
 		t.Errorf("context grpc %v has no peer address", evs[0].Contexts["grpc"])
+	}
+}
+
+// TestOrderWithErrorsInterceptor: whichever side of grpcreporting's
+// interceptor grpcerrors's is put, the client's reference is the event ID.
+func TestOrderWithErrorsInterceptor(t *testing.T) {
+	for _, inside := range []bool{false, true} {
+		t.Run(fmt.Sprintf("grpcerrors inside: %v", inside), func(t *testing.T) {
+			rec := reportingtest.New(t)
+			chain := []grpc.UnaryServerInterceptor{grpcerrors.UnaryServerInterceptor(grpcerrors.WithReference(func(context.Context, error) string { return "trace-ref" })), grpcreporting.UnaryServerInterceptor(rec.Reporter())}
+			if inside {
+				chain[0], chain[1] = chain[1], chain[0]
+			}
+			cc := grpctest.Serve(t, failWith(errorsx.Internal.New("broken")), []grpc.ServerOption{grpc.ChainUnaryInterceptor(chain...)})
+			_, err := grpctest.Unary(context.Background(), cc, "x")
+			evs := rec.Events()
+			if len(evs) != 1 {
+				t.Fatalf("got %d events, want 1", len(evs))
+			}
+			if ref := reference(err); ref != string(evs[0].EventID) {
+				t.Errorf("reference %q, want the event ID %q", ref, evs[0].EventID)
+			}
+		})
 	}
 }
