@@ -40,7 +40,9 @@
 // [FromStatus] and [FromError] turn a status back into an errorsx error
 // with the same code (the reason of its ErrorInfo when it names a
 // canonical code, the gRPC code otherwise), the status message as its
-// message, and the fields "grpc_code" and "reference_id".
+// message, and the fields "grpc_code" and "reference_id" ([ReferenceOf]
+// reads it, for a client that shows the user a reference to quote). The
+// status stays inside: status.Code and status.FromError still work on it.
 // [UnaryClientInterceptor] and [StreamClientInterceptor] convert the errors
 // of every call, so that errors.Is(err, errorsx.NotFound) works on a
 // client's errors.

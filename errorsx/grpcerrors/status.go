@@ -180,9 +180,17 @@ var canonical = [...]errorsx.Code{
 // FromStatus returns the errorsx error a client should handle for st: nil
 // for nil or codes.OK; otherwise an error whose code is the one the
 // ErrorInfo's reason names when it is a canonical errorsx code, else the
-// gRPC code's ([ErrorsxCode]); whose message is the status message; and
-// whose fields are "grpc_code" (the gRPC code's name) and, when the status
-// carries one, "reference_id". Its stack starts at the caller.
+// gRPC code's ([ErrorsxCode]); whose message (Error) is the status
+// message; and whose fields are "grpc_code" (the gRPC code's name) and,
+// when the status carries one, "reference_id". Its stack starts at the
+// caller.
+//
+// It still carries st: status.Code, status.FromError and status.Convert
+// find it, so that code written for grpc-go's errors keeps working. For a
+// code that maps to a 4xx status the message is also the error's public
+// message ([errorsx.Public]): returned as it is by a handler of this
+// service, it reaches this service's client as the peer's client would
+// have seen it; a 5xx one is answered with the status text, as any 5xx.
 func FromStatus(st *status.Status) error {
 	return fromStatus(st, 1)
 }
@@ -212,15 +220,30 @@ func fromStatus(st *status.Status, skip int) error {
 	if ref != "" {
 		kv = append(kv, ReferenceKey, ref)
 	}
-	return errorsx.NewSkip(skip+1, code, st.Message(), kv...)
+	if code.HTTPStatus() < 500 && st.Message() != "" {
+		kv = append(kv, errorsx.Public(st.Message()))
+	}
+	return errorsx.WrapSkip(skip+1, &remoteStatus{st: st}, code, "", kv...)
 }
 
+// remoteStatus is the status a peer answered with, as the cause of the
+// error [FromStatus] returns: its text is the status message, and grpc-go's
+// status functions find the status through it.
+type remoteStatus struct{ st *status.Status }
+
+func (r *remoteStatus) Error() string              { return r.st.Message() }
+func (r *remoteStatus) GRPCStatus() *status.Status { return r.st }
+
 // FromError returns [FromStatus] of the status err carries (status.FromError
-// finds it, through wrapping too), or err itself when it carries none (a
-// nil err is nil).
+// finds it, through wrapping too), or err itself when it carries none or
+// is already one FromStatus made (a nil err is nil).
 func FromError(err error) error {
 	if err == nil {
 		return nil
+	}
+	var rs *remoteStatus
+	if errors.As(err, &rs) {
+		return err
 	}
 	var gs interface{ GRPCStatus() *status.Status }
 	if !errors.As(err, &gs) {

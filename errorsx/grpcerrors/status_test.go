@@ -233,3 +233,47 @@ func TestUnwrap(t *testing.T) {
 		t.Errorf("Unwrap(status error) = %v, want it unchanged", got)
 	}
 }
+
+// TestFromStatusKeepsTheStatus: grpc-go's own functions still read the
+// status of a converted error, and converting twice changes nothing.
+func TestFromStatusKeepsTheStatus(t *testing.T) {
+	st := grpcerrors.Status(errorsx.NotFound.New("order 42 not found"), "ref-1")
+	err := grpcerrors.FromStatus(st)
+	wrapped := errorsx.Wrap(err, "load order")
+	type view struct {
+		Code       codes.Code
+		Message    string
+		Details    int
+		Idempotent bool
+	}
+	got := view{status.Code(wrapped), status.Convert(err).Message(), len(status.Convert(wrapped).Details()), grpcerrors.FromError(wrapped) == wrapped}
+	if diff := cmp.Diff(view{codes.NotFound, "order 42 not found", 2, true}, got); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestPassedOn: a peer's error that a handler returns as it is reaches
+// this service's client with the same code; a 4xx with the peer's message,
+// a 5xx with the status text only; the reference is this service's.
+func TestPassedOn(t *testing.T) {
+	for _, tt := range []struct {
+		peer *status.Status
+		want wire
+	}{
+		{status.New(codes.NotFound, "no such customer"), wire{codes.NotFound, "no such customer", details("not_found", "ours")}},
+		{status.New(codes.Internal, "db password=hunter2"), wire{codes.Internal, "Internal Server Error", details("internal", "ours")}},
+	} {
+		got := wireOf(grpcerrors.Status(grpcerrors.FromStatus(tt.peer), "ours"))
+		if diff := cmp.Diff(tt.want, got, protocmp.Transform()); diff != "" {
+			t.Errorf("passed on %v mismatch (-want +got):\n%s", tt.peer.Code(), diff)
+		}
+	}
+}
+
+func TestFromStatusStackStartsAtTheCaller(t *testing.T) {
+	err := grpcerrors.FromStatus(status.New(codes.Internal, "x"))
+	frames := errorsx.StackOf(err)
+	if len(frames) == 0 || !strings.HasSuffix(frames[0].Function, "TestFromStatusStackStartsAtTheCaller") {
+		t.Errorf("stack starts at %v, want the caller", frames)
+	}
+}
