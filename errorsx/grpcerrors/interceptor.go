@@ -127,3 +127,23 @@ func (s *clientStream) Header() (metadata.MD, error) {
 	md, err := s.ClientStream.Header()
 	return md, convertStreamErr(err)
 }
+
+// ServerOptions returns the server options that install
+// [UnaryServerInterceptor] and [StreamServerInterceptor] with opts. A
+// server with package reporting/grpcreporting's interceptors needs them
+// only for errors of calls those do not see.
+func ServerOptions(opts ...Option) []grpc.ServerOption {
+	return []grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(UnaryServerInterceptor(opts...)),
+		grpc.ChainStreamInterceptor(StreamServerInterceptor(opts...)),
+	}
+}
+
+// DialOptions returns the dial options that install
+// [UnaryClientInterceptor] and [StreamClientInterceptor].
+func DialOptions() []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithChainUnaryInterceptor(UnaryClientInterceptor()),
+		grpc.WithChainStreamInterceptor(StreamClientInterceptor()),
+	}
+}

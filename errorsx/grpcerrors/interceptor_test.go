@@ -118,11 +118,7 @@ func TestInterceptorsPassSuccessAndEOF(t *testing.T) {
 			return nil
 		},
 	}
-	cc := grpctest.Serve(t, h, []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(grpcerrors.UnaryServerInterceptor()),
-		grpc.ChainStreamInterceptor(grpcerrors.StreamServerInterceptor()),
-	}, grpc.WithChainUnaryInterceptor(grpcerrors.UnaryClientInterceptor()),
-		grpc.WithChainStreamInterceptor(grpcerrors.StreamClientInterceptor()))
+	cc := grpctest.Serve(t, h, grpcerrors.ServerOptions(), grpcerrors.DialOptions()...)
 	out, err := grpctest.Unary(context.Background(), cc, "you")
 	if err != nil || out != "hello you" {
 		t.Errorf("Unary = %q, %v; want \"hello you\", nil", out, err)
