@@ -34,8 +34,8 @@
 // Nothing here starts goroutines or needs shutting down:
 // [tracing.Provider.Shutdown] flushes the spans. Options follow the
 // module's convention: the zero value of each (nil) is its documented
-// default. A nil Provider, or one set up disabled, gives handlers that
-// trace nothing and propagate nothing.
+// default. For a nil Provider, or one set up disabled, ServerOptions and
+// DialOptions add nothing, and the handlers trace and propagate nothing.
 //
 // Metrics: otelgrpc also records rpc.server.* and rpc.client.*
 // instruments with OpenTelemetry's global meter provider (a no-op one

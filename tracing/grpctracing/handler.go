@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/grpc"
 	grpccodes "google.golang.org/grpc/codes"
 	"google.golang.org/grpc/stats"
@@ -85,14 +86,29 @@ func ClientHandler(p *tracing.Provider, opts ...Option) stats.Handler {
 	return otelgrpc.NewClientHandler(c.otelOptions(p)...)
 }
 
-// ServerOptions returns the server option that installs [ServerHandler].
+// ServerOptions returns the server option that installs [ServerHandler];
+// none when p is nil or tracing is disabled (OTEL_SDK_DISABLED=true), so
+// that nothing is added to a call's path, as [tracing.Provider.Middleware]
+// returns the handler unchanged then.
 func ServerOptions(p *tracing.Provider, opts ...Option) []grpc.ServerOption {
+	if disabled(p) {
+		return nil
+	}
 	return []grpc.ServerOption{grpc.StatsHandler(ServerHandler(p, opts...))}
 }
 
-// DialOptions returns the dial option that installs [ClientHandler].
+// DialOptions returns the dial option that installs [ClientHandler]; none
+// when p is nil or tracing is disabled.
 func DialOptions(p *tracing.Provider, opts ...Option) []grpc.DialOption {
+	if disabled(p) {
+		return nil
+	}
 	return []grpc.DialOption{grpc.WithStatsHandler(ClientHandler(p, opts...))}
+}
+
+func disabled(p *tracing.Provider) bool {
+	_, off := p.TracerProvider().(noop.TracerProvider)
+	return off
 }
 
 // serverHandler records a failed call's error on its span before otelgrpc

@@ -200,3 +200,17 @@ func TestNilProvider(t *testing.T) {
 		t.Errorf("Unary through nil providers = %q, %v", out, err)
 	}
 }
+
+func TestDisabledAddsNothing(t *testing.T) {
+	t.Setenv("OTEL_SDK_DISABLED", "true")
+	p, err := tracing.Setup(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(context.Background())
+	for _, tp := range []*tracing.Provider{nil, p} {
+		if n, m := len(grpctracing.ServerOptions(tp)), len(grpctracing.DialOptions(tp)); n != 0 || m != 0 {
+			t.Errorf("disabled tracing (%v) gives %d server and %d dial options, want none", tp, n, m)
+		}
+	}
+}
