@@ -10,7 +10,9 @@
 // [Status] turns an error into a status, as [errorsx.ProblemOf] turns one
 // into an HTTP problem:
 //
-//   - the code is [errorsx.CodeOf]'s, as its gRPC code ([GRPCCode]);
+//   - the code is [errorsx.CodeOf]'s, as its gRPC code ([GRPCCode]); for an
+//     error without an errorsx code that wraps a gRPC status (a peer's
+//     answer passed on), that status's code ([CodeOf]);
 //   - the message is the public one ([errorsx.Public]); without one, for a
 //     code that maps to a 5xx status it is the status text ("Internal
 //     Server Error"), never the internal message, and for others the

@@ -93,8 +93,21 @@ func statusOf(err error, ref, domain string) *status.Status {
 		}
 	}
 	code := errorsx.CodeOf(err)
-	p := errorsx.ProblemOf(err, ref)
-	st := status.New(GRPCCode(code), p.Detail)
+	msg := errorsx.ProblemOf(err, ref).Detail
+	if code == errorsx.Unknown {
+		if peer := wrappedStatus(err); peer != nil && peer.Code() != codes.OK {
+			code = ErrorsxCode(peer.Code())
+			msg = errorsx.PublicOf(err)
+			switch {
+			case msg != "":
+			case code.HTTPStatus() >= 500:
+				msg = statusText(code.HTTPStatus())
+			default:
+				msg = peer.Message()
+			}
+		}
+	}
+	st := status.New(GRPCCode(code), msg)
 	info := &errdetails.ErrorInfo{Reason: code.String(), Domain: domain}
 	details := []protoadapt.MessageV1{info}
 	if ref != "" {
@@ -105,6 +118,37 @@ func statusOf(err error, ref, domain string) *status.Status {
 		st = withDetails
 	}
 	return st
+}
+
+// CodeOf returns the errorsx code err is answered with: [errorsx.CodeOf]'s,
+// except that an error without an errorsx code that carries a gRPC status
+// (a status error, wrapped or not: a peer's answer passed on) has its gRPC
+// code's ([ErrorsxCode]).
+func CodeOf(err error) errorsx.Code {
+	code := errorsx.CodeOf(err)
+	if code == errorsx.Unknown {
+		if st := wrappedStatus(err); st != nil && st.Code() != codes.OK {
+			return ErrorsxCode(st.Code())
+		}
+	}
+	return code
+}
+
+// wrappedStatus returns the status err carries anywhere in its chain, or
+// nil.
+func wrappedStatus(err error) *status.Status {
+	var gs interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &gs) {
+		return gs.GRPCStatus()
+	}
+	return nil
+}
+
+func statusText(code int) string {
+	if code == 499 {
+		return "Client Closed Request"
+	}
+	return http.StatusText(code)
 }
 
 // GRPCCode returns the gRPC code of an errorsx code: the canonical code of

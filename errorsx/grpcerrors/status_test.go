@@ -78,6 +78,10 @@ func TestStatus(t *testing.T) {
 			wire{codes.NotFound, "gone", details("not_found", "")}},
 		{"a status error goes out as it is", status.Error(codes.ResourceExhausted, "slow down"), ref,
 			wire{codes.ResourceExhausted, "slow down", nil}},
+		{"a wrapped 4xx status keeps its code and message", errorsx.Wrap(status.Error(codes.NotFound, "no such customer"), "load customer"), ref,
+			wire{codes.NotFound, "no such customer", details("not_found", ref)}},
+		{"a wrapped 5xx status keeps its code, not its text", fmt.Errorf("load customer: %w", status.Error(codes.Unavailable, "dial "+secret)), ref,
+			wire{codes.Unavailable, "Service Unavailable", details("unavailable", ref)}},
 		{"nil is OK", nil, ref, wire{codes.OK, "", nil}},
 	}
 	for _, tt := range tests {

@@ -31,7 +31,9 @@
 //     the reference of the status the client gets ([grpcerrors.Error]), and
 //     the span gets the event ID as [reporting.EventIDAttribute];
 //   - a status error the handler returns (status.Error) is reported by its
-//     gRPC code's errorsx code, and goes out as it is.
+//     gRPC code's errorsx code, and goes out as it is; a peer's status
+//     wrapped without an errorsx code counts by its gRPC code
+//     ([grpcerrors.CodeOf]).
 //
 // # Order
 //

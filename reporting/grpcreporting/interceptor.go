@@ -12,7 +12,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
-	"google.golang.org/grpc/status"
 
 	"github.com/supportkit/supportkit/errorsx"
 	"github.com/supportkit/supportkit/errorsx/grpcerrors"
@@ -137,21 +136,10 @@ func callRequest(ctx context.Context) *http.Request {
 	return req
 }
 
-// codeOf is the errorsx code a returned error answers with: a status
-// error's gRPC code, or errorsx's code.
-func codeOf(err error) errorsx.Code {
-	if gs, ok := err.(interface{ GRPCStatus() *status.Status }); ok {
-		if _, isX := err.(*errorsx.Error); !isX {
-			return grpcerrors.ErrorsxCode(gs.GRPCStatus().Code())
-		}
-	}
-	return errorsx.CodeOf(err)
-}
-
 // failed reports err when its code is the server's fault and returns the
 // error the client gets.
 func (c *config) failed(ctx context.Context, method string, err error) error {
-	code := codeOf(err)
+	code := grpcerrors.CodeOf(err)
 	var id string
 	if c.rep != nil && code.HTTPStatus() >= 500 && !clientGaveUp(ctx, code) {
 		c.describe(ctx, method, grpcerrors.GRPCCode(code).String())

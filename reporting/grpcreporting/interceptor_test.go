@@ -73,6 +73,8 @@ func TestReturnedErrors(t *testing.T) {
 		{"foreign error", errors.New("db password=x"), codes.Unknown, "Internal Server Error", true},
 		{"status error, client's fault", status.Error(codes.NotFound, "no such"), codes.NotFound, "no such", false},
 		{"status error, server's fault", status.Error(codes.Internal, "broken"), codes.Internal, "broken", true},
+		{"a peer's status wrapped, client's fault", errorsx.Wrap(status.Error(codes.NotFound, "no such customer"), "load customer"), codes.NotFound, "no such customer", false},
+		{"a peer's status wrapped, server's fault", fmt.Errorf("load customer: %w", status.Error(codes.Unavailable, "down")), codes.Unavailable, "Service Unavailable", true},
 	}
 	for _, tt := range tests {
 		for _, kind := range []string{"unary", "stream"} {
