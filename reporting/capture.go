@@ -309,7 +309,9 @@ func (r *Reporter) build(j *job) *sentry.Event {
 		ev.Contexts["storm"] = sentry.Context{"suppressed": j.suppressed}
 	}
 	if j.req != nil {
-		ev.Request = r.scrub.request(j.req)
+		if j.req.method != "" {
+			ev.Request = r.scrub.request(j.req)
+		}
 		ev.Transaction = j.req.transaction()
 	}
 	return ev

@@ -23,6 +23,11 @@ type requestContext struct {
 	context.Context
 	r   *Reporter
 	req *http.Request // the request, read only on its own goroutine
+	// call and name describe a call bound with [Reporter.BindCall]: call
+	// gives its request (nil when none) when an event is made, name is
+	// its transaction.
+	call func(context.Context) *http.Request
+	name string
 	// snap is the request as copied when a goroutine was started from it
 	// (see [Reporter.Go]); it wins over req, which that goroutine must not
 	// read.
@@ -70,6 +75,14 @@ func (c *requestContext) mergeLogs(ev *sentry.Event, hint *sentry.EventHint) *se
 func (c *requestContext) snapshot() *requestSnapshot {
 	if c.snap != nil {
 		return c.snap
+	}
+	if c.call != nil {
+		s := snapshotRequest(c.call(c.Context))
+		if s == nil {
+			s = &requestSnapshot{}
+		}
+		s.name = c.name
+		return s
 	}
 	return snapshotRequest(c.req)
 }
@@ -127,13 +140,17 @@ func (c *requestContext) incoming() (sentry.TraceID, bool) {
 		return incomingTraceID(c.snap.header)
 	case c.req != nil:
 		return incomingTraceID(c.req.Header)
+	case c.call != nil:
+		if req := c.call(c.Context); req != nil {
+			return incomingTraceID(req.Header)
+		}
 	}
 	return sentry.TraceID{}, false
 }
 
 // isRequest reports whether the context serves an HTTP request (or was
 // started from one), as opposed to [Reporter.Bind]'s.
-func (c *requestContext) isRequest() bool { return c.req != nil || c.snap != nil }
+func (c *requestContext) isRequest() bool { return c.req != nil || c.snap != nil || c.call != nil }
 
 // Bind returns a context bound to the reporter with a hub of its own, for
 // work outside any HTTP request (a job, a consumer loop, main): the

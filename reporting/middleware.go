@@ -93,19 +93,7 @@ func (r *Reporter) recoverRequest(rc *requestContext, w http.ResponseWriter, req
 	if err == nil {
 		err = errors.New(panicText(v))
 	}
-	if span.IsRecording() {
-		// The exception event RecordError would make, with the text
-		// scrubbed as the Sentry event's is.
-		text := r.scrub.value(panicText(v))
-		span.AddEvent("exception", trace.WithAttributes(
-			attribute.String("exception.type", "panic"),
-			attribute.String("exception.message", text),
-			attribute.String("exception.stacktrace", stackText(site))))
-		span.SetStatus(codes.Error, "panic: "+text)
-		if id != "" {
-			span.SetAttributes(attribute.String(EventIDAttribute, id))
-		}
-	}
+	r.markPanicSpan(span, v, site, id)
 	r.logPanic(rc, "panic in HTTP handler", id, v, zap.String("method", req.Method), zap.String("path", r.scrub.path(req.URL.Path)))
 	if rc.w.started {
 		// A second response would be written into the first. Abort the
@@ -114,6 +102,25 @@ func (r *Reporter) recoverRequest(rc *requestContext, w http.ResponseWriter, req
 		panic(http.ErrAbortHandler)
 	}
 	errorsx.WriteProblem(w, req, errorsx.Internal.Wrap(err, ""), ref)
+}
+
+// markPanicSpan marks span as failed by the panic v whose stack is site,
+// with the event ID id (may be "") as [EventIDAttribute].
+func (r *Reporter) markPanicSpan(span trace.Span, v any, site []uintptr, id string) {
+	if !span.IsRecording() {
+		return
+	}
+	// The exception event RecordError would make, with the text scrubbed
+	// as the Sentry event's is.
+	text := r.scrub.value(panicText(v))
+	span.AddEvent("exception", trace.WithAttributes(
+		attribute.String("exception.type", "panic"),
+		attribute.String("exception.message", text),
+		attribute.String("exception.stacktrace", stackText(site))))
+	span.SetStatus(codes.Error, "panic: "+text)
+	if id != "" {
+		span.SetAttributes(attribute.String(EventIDAttribute, id))
+	}
 }
 
 // logPanic writes the one log line of a recovered panic, with the event ID

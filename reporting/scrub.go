@@ -264,6 +264,7 @@ type requestSnapshot struct {
 	pattern                      string // the route the mux matched, "" when none
 	tls                          bool
 	header                       http.Header // at most maxHeaders, values cut at maxHeaderValue
+	name                         string      // the transaction of a call bound with BindCall, "" for an HTTP request
 }
 
 // snapshotRequest copies what an event needs of r. It is called on the
@@ -315,6 +316,9 @@ func (s *requestSnapshot) httpRequest() *http.Request {
 // alone when no route matched (a 404), "HTTP" for a method outside the
 // standard ones. The request's URL is the event's request.url.
 func (s *requestSnapshot) transaction() string {
+	if s.name != "" {
+		return s.name
+	}
 	method := strings.ToUpper(s.method)
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,

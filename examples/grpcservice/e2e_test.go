@@ -1,0 +1,263 @@
+//go:build e2e
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/grpc"
+	grpccodes "google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"github.com/supportkit/supportkit/internal/servicetest"
+	"github.com/supportkit/supportkit/reporting/reportingtest"
+)
+
+// receiverBin is where .ci/setup.d/otlp-receiver.sh installs the OTLP
+// receiver; SUPPORTKIT_OTLP_RECEIVER overrides it.
+const receiverBin = "/usr/local/bin/supportkit-otlp-receiver"
+
+// startReceiver runs the OTLP receiver on 127.0.0.1 and returns its
+// OTLP/HTTP address and the file it writes spans to (OTLP JSON, a batch a
+// line); it stops when the test ends.
+func startReceiver(t *testing.T) (httpAddr, out string) {
+	t.Helper()
+	bin := os.Getenv("SUPPORTKIT_OTLP_RECEIVER")
+	if bin == "" {
+		bin = receiverBin
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("the OTLP receiver is not installed (%v): run .ci/setup.d/otlp-receiver.sh, or set SUPPORTKIT_OTLP_RECEIVER to its path", err)
+	}
+	httpAddr, out = servicetest.FreeAddr(t), filepath.Join(t.TempDir(), "spans.jsonl")
+	cmd := exec.Command(bin, "-grpc", servicetest.FreeAddr(t), "-http", httpAddr, "-out", out)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		ok := false
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ok = true
+				break
+			}
+		}
+		ready <- ok
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Errorf("the OTLP receiver did not stop within 15s of SIGTERM")
+		}
+	})
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatalf("the OTLP receiver exited before it was ready:\n%s", stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the OTLP receiver was not ready within 30s:\n%s", stderr.String())
+	}
+	return httpAddr, out
+}
+
+// otlpSpan is what the test reads back of a span.
+type otlpSpan struct {
+	Name, TraceID string
+	Kind, Status  int // kind 2 server, 3 client; status 0 unset, 2 error
+	Description   string
+	EventID       string // the sentry.event_id attribute
+	Exceptions    int
+}
+
+func readSpans(t *testing.T, file string) []otlpSpan {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	type kv struct {
+		Key   string `json:"key"`
+		Value struct {
+			StringValue string `json:"stringValue"`
+		} `json:"value"`
+	}
+	var out []otlpSpan
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var batch struct {
+			ResourceSpans []struct {
+				ScopeSpans []struct {
+					Spans []struct {
+						TraceID    string `json:"traceId"`
+						Name       string `json:"name"`
+						Kind       int    `json:"kind"`
+						Attributes []kv   `json:"attributes"`
+						Events     []struct {
+							Name string `json:"name"`
+						} `json:"events"`
+						Status struct {
+							Code    int    `json:"code"`
+							Message string `json:"message"`
+						} `json:"status"`
+					} `json:"spans"`
+				} `json:"scopeSpans"`
+			} `json:"resourceSpans"`
+		}
+		if err := json.Unmarshal([]byte(line), &batch); err != nil {
+			t.Fatalf("the receiver wrote a line that is not OTLP JSON: %v\n%s", err, line)
+		}
+		for _, rs := range batch.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				for _, s := range ss.Spans {
+					sp := otlpSpan{Name: s.Name, TraceID: s.TraceID, Kind: s.Kind, Status: s.Status.Code, Description: s.Status.Message}
+					for _, a := range s.Attributes {
+						if a.Key == "sentry.event_id" {
+							sp.EventID = a.Value.StringValue
+						}
+					}
+					for _, e := range s.Events {
+						if e.Name == "exception" {
+							sp.Exceptions++
+						}
+					}
+					out = append(out, sp)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestE2EIncidentPath runs the example service as a program over TCP on
+// 127.0.0.1, exporting spans to a real OTLP receiver and events to a fake
+// Sentry, and follows each failure from the client's status to the span
+// and the event: span names are the full method and carry the status,
+// events name the method as their transaction and carry the span's trace
+// ID, the ErrorInfo reference is the event ID; health checks make no span.
+func TestE2EIncidentPath(t *testing.T) {
+	otlpAddr, spansFile := startReceiver(t)
+	sentrySrv := reportingtest.NewServer()
+	t.Cleanup(sentrySrv.Close)
+	p, addr := start(t,
+		"SENTRY_DSN="+sentrySrv.DSN("1"),
+		"OTEL_TRACES_EXPORTER=otlp", "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+otlpAddr, "OTEL_SDK_DISABLED=", "OTEL_TRACES_SAMPLER=",
+		"OTEL_PROPAGATORS=", "OTEL_BSP_SCHEDULE_DELAY=100",
+		"SUPPORTKIT_DEPENDENCY=fail", "SUPPORTKIT_DRAIN_DELAY=0s")
+	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	ctx := context.Background()
+	if _, err := healthpb.NewHealthClient(cc).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatalf("health check: %v", err)
+	}
+	refs := map[string]string{}
+	for _, c := range []struct {
+		method, arg string
+		code        grpccodes.Code
+	}{
+		{"Get", "42", grpccodes.NotFound},
+		{"Pay", "1", grpccodes.Unavailable},
+		{"Audit", "1", grpccodes.Internal},
+	} {
+		_, err := call(ctx, cc, c.method, c.arg)
+		if status.Code(err) != c.code {
+			t.Errorf("%s: %v, want %v", c.method, err, c.code)
+		}
+		refs[c.method] = reference(status.Convert(err))
+	}
+	evs, err := sentrySrv.WaitEvents(ctx, "1", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// SIGTERM flushes the spans; the process exits 0.
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Fatalf("exit: %v\nstderr:\n%s", err, p.stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the service did not stop\nstderr:\n%s", p.stderr)
+	}
+
+	servers := map[string]otlpSpan{}
+	for _, s := range readSpans(t, spansFile) {
+		if strings.HasPrefix(s.Name, "grpc.health.v1.") {
+			t.Errorf("a health check was traced: %+v", s)
+		}
+		if s.Kind == 2 {
+			servers[s.Name] = s
+		}
+	}
+	type view struct {
+		Status      int
+		Exceptions  int
+		RefIsEvent  bool
+		Transaction string
+		SameTrace   bool
+	}
+	got := map[string]view{}
+	for _, m := range []string{"Get", "Pay", "Audit"} {
+		s, ok := servers["orders.v1.Orders/"+m]
+		if !ok {
+			t.Errorf("no server span orders.v1.Orders/%s; got %v", m, servers)
+			continue
+		}
+		v := view{Status: s.Status, Exceptions: s.Exceptions}
+		for _, ev := range evs {
+			if string(ev.EventID) == refs[m] {
+				v.RefIsEvent = s.EventID == refs[m]
+				v.Transaction = ev.Transaction
+				v.SameTrace = ev.Contexts["trace"]["trace_id"] == s.TraceID
+			}
+		}
+		got[m] = v
+	}
+	want := map[string]view{
+		"Get":   {0, 0, false, "", false},
+		"Pay":   {2, 1, true, "orders.v1.Orders/Pay", true},
+		"Audit": {2, 1, true, "orders.v1.Orders/Audit", true},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("incident path mismatch (-want +got):\n%s", diff)
+	}
+	if len(evs) != 2 {
+		t.Errorf("got %d events, want 2 (the not-found call is not reported)", len(evs))
+	}
+}
