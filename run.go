@@ -9,10 +9,12 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
 )
 
 // ListenAndServe listens on addr and calls [Service.Serve].
@@ -50,6 +52,22 @@ func (s *Service) ListenAndServe(ctx context.Context, addr string, h http.Handle
 // server has ReadHeaderTimeout 10 s and IdleTimeout 120 s, and logs its
 // own errors to [Service.Logger]; [WithHTTPServer] changes it.
 func (s *Service) Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	return s.Run(ctx, s.HTTP(ln, h))
+}
+
+// A Server is a listener with what serves it, for [Service.Run]: made by
+// [Service.HTTP] or [Service.GRPC].
+type Server struct {
+	name  string
+	addr  net.Addr
+	serve func() error                // blocks until the server stops
+	stop  func(context.Context) error // graceful, bounded by its context
+	close func() error                // at once
+}
+
+// HTTP is the HTTP server of [Service.Serve]: ln served with
+// [Service.Handler](h), the timeouts and [WithHTTPServer] as Serve says.
+func (s *Service) HTTP(ln net.Listener, h http.Handler) Server {
 	srv := &http.Server{
 		Handler:           s.Handler(h),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -59,17 +77,34 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener, h http.Handler) er
 	if s.cfg.server != nil {
 		s.cfg.server(srv)
 	}
+	return Server{
+		name: "http", addr: ln.Addr(),
+		serve: func() error { return srv.Serve(ln) },
+		stop:  srv.Shutdown,
+		close: srv.Close,
+	}
+}
+
+// Run serves every server until ctx is done or the process gets SIGTERM or
+// SIGINT, then shuts down in the phases [Service.Serve] describes; the
+// servers stop together, each within the phase's budget (a gRPC server
+// with GracefulStop, its health Watch streams ended by the drain first).
+// If one server fails on its own, the others are shut down too.
+func (s *Service) Run(ctx context.Context, servers ...Server) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
 	defer signal.Stop(sigs)
 
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	s.Logger().Info("listening", zap.String("addr", ln.Addr().String()))
+	serveErr := make(chan error, len(servers))
+	for _, srv := range servers {
+		go func() { serveErr <- srv.serve() }()
+		s.Logger().Info("listening", zap.String("addr", srv.addr.String()), zap.String("protocol", srv.name))
+	}
 
 	select {
 	case err := <-serveErr:
-		// The server failed on its own: flush what the requests produced.
+		// A server failed on its own: stop the others, flush what the
+		// requests produced.
 		serveErr <- err
 		s.Logger().Error("server failed", zap.Error(err))
 	case sig := <-sigs:
@@ -90,7 +125,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener, h http.Handler) er
 		case <-done:
 		}
 	}()
-	err := s.shutdown(cut, srv, serveErr)
+	err := s.shutdown(cut, servers, serveErr)
 	if err == nil {
 		s.Logger().Info("stopped")
 	}
@@ -130,14 +165,20 @@ func (s *Service) Shutdown(ctx context.Context) error {
 }
 
 // shutdown runs Serve's phases; cut ends early on a second signal.
-func (s *Service) shutdown(cut context.Context, srv *http.Server, serveErr <-chan error) error {
+func (s *Service) shutdown(cut context.Context, servers []Server, serveErr <-chan error) error {
 	total := s.cfg.shutdownTimeout
 	drain := s.health.DrainDelay()
 	flush := min(3*time.Second, total/8)
 	httpBudget := total - drain - 5*flush
 
+	var mu sync.Mutex // the servers' phases run at once
 	var ranOut []string
 	var errs []error
+	addErr := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
 	phase := func(name string, budget time.Duration, fn func(context.Context) error) bool {
 		ctx, cancel := context.WithTimeout(cut, budget)
 		defer cancel()
@@ -147,11 +188,13 @@ func (s *Service) shutdown(cut context.Context, srv *http.Server, serveErr <-cha
 		}
 		if ctx.Err() != nil {
 			s.Logger().Warn("shutdown phase ran out of time", zap.String("phase", name), zap.Duration("budget", budget), zap.Error(err))
+			mu.Lock()
 			ranOut = append(ranOut, name)
+			mu.Unlock()
 			return false
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			addErr(fmt.Errorf("%s: %w", name, err))
 		}
 		return true
 	}
@@ -166,12 +209,33 @@ func (s *Service) shutdown(cut context.Context, srv *http.Server, serveErr <-cha
 			t.Stop()
 		}
 	}
-	if !phase("http", httpBudget, srv.Shutdown) {
-		s.Logger().Warn("shutdown: closing the connections that outlived the HTTP shutdown")
-		errs = append(errs, srv.Close())
+	// A gRPC server's GracefulStop waits for the health Watch streams,
+	// which end when the registry shuts down: stop the checks first then.
+	for _, srv := range servers {
+		if srv.name == "grpc" {
+			phase("health", flush, s.health.Shutdown)
+			break
+		}
 	}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		errs = append(errs, err)
+	// The servers stop together, each with the whole budget of the phase.
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !phase(srv.name, httpBudget, srv.stop) {
+				s.Logger().Warn("shutdown: closing the connections that outlived the graceful stop", zap.String("protocol", srv.name))
+				if err := srv.close(); err != nil {
+					addErr(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for range servers {
+		if err := <-serveErr; !stoppedCleanly(err) {
+			errs = append(errs, err)
+		}
 	}
 	s.shutdownOnce.Do(func() {
 		phase("health", flush, s.health.Shutdown)
@@ -189,4 +253,10 @@ func (s *Service) shutdown(cut context.Context, srv *http.Server, serveErr <-cha
 		errs = append(errs, cause)
 	}
 	return errors.Join(errs...)
+}
+
+// stoppedCleanly reports whether a server's Serve returned because it was
+// stopped, not because it failed.
+func stoppedCleanly(err error) bool {
+	return err == nil || errors.Is(err, http.ErrServerClosed) || errors.Is(err, grpc.ErrServerStopped)
 }
