@@ -31,6 +31,7 @@ type config struct {
 	breadcrumbLevel, eventLevel zapcore.Level
 	serverName                  string
 	inAppPrefixes               []string
+	snapshots                   func(kind, reason string) Attachments
 	errs                        []error // out-of-range values, reported by Setup
 }
 
