@@ -38,6 +38,7 @@ func (s *Service) ListenAndServe(ctx context.Context, addr string, h http.Handle
 //	metrics    the last push of metrics (OTLP), when configured
 //	reporting  flush reports (what is not delivered stays in the outbox)
 //	crash      stop the crash monitor
+//	flightrec  stop the flight recorder ([WithFlightRecorder])
 //
 // A second SIGTERM or SIGINT during the shutdown cuts it short: the drain
 // wait ends, open connections are closed, and every phase left gets no
@@ -124,6 +125,7 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		if s.crash != nil {
 			errs = append(errs, s.crash.Shutdown(ctx))
 		}
+		errs = append(errs, s.flight.Shutdown(ctx))
 		s.shutdownErr = errors.Join(errs...)
 	})
 	return s.shutdownErr
@@ -135,6 +137,9 @@ func (s *Service) shutdown(cut context.Context, srv *http.Server, serveErr <-cha
 	drain := s.health.DrainDelay()
 	flush := min(3*time.Second, total/8)
 	httpBudget := total - drain - 5*flush
+	if s.flight != nil {
+		httpBudget -= flush
+	}
 
 	var ranOut []string
 	var errs []error
@@ -180,6 +185,9 @@ func (s *Service) shutdown(cut context.Context, srv *http.Server, serveErr <-cha
 		phase("reporting", flush, s.rep.Shutdown)
 		if s.crash != nil {
 			phase("crash", flush, s.crash.Shutdown)
+		}
+		if s.flight != nil {
+			phase("flightrec", flush, s.flight.Shutdown)
 		}
 	})
 	if len(ranOut) > 0 {
