@@ -25,7 +25,7 @@ func ExampleWithFlightRecorder() {
 
 	sk, err := supportkit.Setup(ctx,
 		supportkit.WithFlightRecorder(
-			flightrec.WithSlowThreshold(time.Second),                   // slower than 1s is slow
+			flightrec.WithSlowThreshold(time.Second),                    // slower than 1s is slow
 			flightrec.WithRouteThreshold("GET /export", 30*time.Second), // but an export may take 30s
 		),
 		supportkit.WithReporting(reporting.WithDSN(""), reporting.WithOutbox(dir, 0)),
