@@ -345,3 +345,15 @@ func BenchmarkHandlerFlightRecorder(b *testing.B) {
 		})
 	}
 }
+
+// TestFlightRecorderBadOption: an out-of-range flight recorder option
+// fails Setup with an error naming it, and nothing is left running.
+func TestFlightRecorderBadOption(t *testing.T) {
+	_, err := supportkit.Setup(context.Background(),
+		supportkit.WithLogger(nil),
+		supportkit.WithReporting(reporting.WithDSN(""), reporting.WithOutbox(t.TempDir(), 0)),
+		supportkit.WithFlightRecorder(flightrec.WithMinAge(-time.Second)))
+	if errorsx.CodeOf(err) != errorsx.InvalidArgument || !strings.Contains(err.Error(), "WithMinAge") {
+		t.Fatalf("Setup: %v, want an InvalidArgument error naming WithMinAge", err)
+	}
+}

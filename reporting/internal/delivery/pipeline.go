@@ -211,6 +211,13 @@ func (p *Pipeline) Put(eventID string, env []byte) string {
 		p.dropped.Add(1)
 		return ""
 	}
+	if len(env) > int(p.cfg.MemoryBytes/4) {
+		// One event's attachments must not push the others out of memory.
+		if small, ok := DropAttachments(env, "larger than the memory buffer keeps for one event while the outbox cannot be written"); ok {
+			env = small
+			p.shrunk.Add(1)
+		}
+	}
 	p.mu.Lock()
 	p.mem = append(p.mem, memItem{id: eventID, env: env})
 	p.memBytes += int64(len(env))

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/getsentry/sentry-go"
+	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -181,4 +182,49 @@ func TestShrinkStep(t *testing.T) {
 		t.Errorf("%d steps down to %d bytes; want several, ending small", steps, len(env))
 	}
 	decodeEvent(t, env)
+}
+
+// TestMemoryBufferAttachments: an event whose attachments would take more
+// than a quarter of the memory buffer is kept without them, saying so,
+// and the events before it stay.
+func TestMemoryBufferAttachments(t *testing.T) {
+	p, err := New(Config{DSN: "http://public@127.0.0.1:1/1", MemoryBytes: 64 << 10, RetryMin: 1 << 40, RetryMax: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		ev := sentry.NewEvent()
+		ev.EventID = sentry.EventID(fmt.Sprintf("%032d", i))
+		env, err := outbox.EncodeEvent(ev, p.Destination())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Put(string(ev.EventID), env)
+	}
+	ev := sentry.NewEvent()
+	ev.EventID = sentry.EventID(fmt.Sprintf("%032d", 3))
+	ev.Attachments = []*sentry.Attachment{{Filename: "trace.out", Payload: make([]byte, 40<<10)}}
+	env, err := outbox.EncodeEvent(ev, p.Destination())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Put(string(ev.EventID), env)
+	p.mu.Lock()
+	mem := append([]memItem(nil), p.mem...)
+	p.mu.Unlock()
+	_ = p.Shutdown(context.Background())
+	if len(mem) != 4 {
+		t.Fatalf("%d events in memory, want 4", len(mem))
+	}
+	last, err := outbox.Parse(mem[3].env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(last.Items) != 1 {
+		t.Errorf("the last event kept %d items, want the event alone", len(last.Items))
+	}
+	ctxs := decodeEvent(t, mem[3].env)["contexts"].(map[string]any)
+	if diff := cmp.Diff([]any{"trace.out (40960 bytes)"}, ctxs["attachments"].(map[string]any)["left_out"]); diff != "" {
+		t.Errorf("left_out mismatch (-want +got):\n%s", diff)
+	}
 }
