@@ -146,8 +146,9 @@ func (s *Service) readinessSnapshot(ch health.Change) {
 func (s *Service) flightMiddleware(h http.Handler) http.Handler {
 	mux, _ := h.(*http.ServeMux)
 	rec := s.flight
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, outer *http.Request) {
 		start := time.Now()
+		r := outer
 		if rec.Tracing() {
 			route := r.Method
 			if mux != nil {
@@ -158,6 +159,10 @@ func (s *Service) flightMiddleware(h http.Handler) http.Handler {
 			ctx, end := rec.StartRequest(r.Context(), route, tracing.TraceID(r.Context()))
 			defer end()
 			r = r.WithContext(ctx)
+			// The mux sets the route on the copy; hand it back up, as
+			// the mux does, for the span's and the metrics' names, a
+			// panicking request's too.
+			defer func() { outer.Pattern = r.Pattern }()
 		}
 		h.ServeHTTP(w, r)
 		end := time.Now()

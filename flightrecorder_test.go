@@ -357,3 +357,15 @@ func TestFlightRecorderBadOption(t *testing.T) {
 		t.Fatalf("Setup: %v, want an InvalidArgument error naming WithMinAge", err)
 	}
 }
+
+// TestFlightRecorderKeepsRoute: with the request task's context, the
+// route the mux matched still comes back up to the span (and metrics).
+func TestFlightRecorderKeepsRoute(t *testing.T) {
+	r := newRig(t, supportkit.WithFlightRecorder())
+	h := r.sk.Handler(slowApp(r.sk, 0))
+	get(t, h, "GET", "/slow/3")
+	get(t, h, "GET", "/panic")
+	r.flush(t)
+	spanNamed(t, r.spans.GetSpans(), "GET /slow/{n}")
+	spanNamed(t, r.spans.GetSpans(), "GET /panic")
+}
