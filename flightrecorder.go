@@ -157,12 +157,11 @@ func (s *Service) flightMiddleware(h http.Handler) http.Handler {
 				}
 			}
 			ctx, end := rec.StartRequest(r.Context(), route, tracing.TraceID(r.Context()))
-			defer end()
 			r = r.WithContext(ctx)
 			// The mux sets the route on the copy; hand it back up, as
 			// the mux does, for the span's and the metrics' names, a
 			// panicking request's too.
-			defer func() { outer.Pattern = r.Pattern }()
+			defer endTask(end, outer, r)
 		}
 		h.ServeHTTP(w, r)
 		end := time.Now()
@@ -176,6 +175,13 @@ func (s *Service) flightMiddleware(h http.Handler) http.Handler {
 		}
 		s.reportSlow(r.Context(), r.Method, route, d)
 	})
+}
+
+// endTask ends a request's task and copies the route the mux set on the
+// task's request copy back onto the request it came from.
+func endTask(end func(), outer, r *http.Request) {
+	outer.Pattern = r.Pattern
+	end()
 }
 
 // reportSlow reports a slow request: one warning event, titled with the
