@@ -228,3 +228,26 @@ func TestMemoryBufferAttachments(t *testing.T) {
 		t.Errorf("left_out mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestDropAttachmentsKeepsEarlierNote: files left out before (by the
+// outbox's bound) stay named first, in order, when a 413 leaves out the
+// rest.
+func TestDropAttachmentsKeepsEarlierNote(t *testing.T) {
+	ev := sentry.NewEvent()
+	ev.EventID = "0123456789abcdef0123456789abcdef"
+	ev.Contexts["attachments"] = sentry.Context{"left_out": []string{"trace.out (9 bytes)", "heap.pb.gz (8 bytes)"}, "reason": "bound"}
+	ev.Attachments = []*sentry.Attachment{{Filename: "summary.txt", Payload: []byte("abc")}}
+	env, err := outbox.EncodeEvent(ev, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, ok := DropAttachments(env, "413")
+	if !ok {
+		t.Fatal("DropAttachments: false")
+	}
+	note := decodeEvent(t, out)["contexts"].(map[string]any)["attachments"].(map[string]any)
+	want := map[string]any{"left_out": []any{"trace.out (9 bytes)", "heap.pb.gz (8 bytes)", "summary.txt (3 bytes)"}, "reason": "413"}
+	if diff := cmp.Diff(want, note); diff != "" {
+		t.Errorf("note mismatch (-want +got):\n%s", diff)
+	}
+}

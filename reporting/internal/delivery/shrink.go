@@ -123,12 +123,14 @@ func DropAttachments(env []byte, reason string) ([]byte, bool) {
 	if note == nil {
 		note = map[string]any{}
 	}
-	if prev, ok := note["left_out"].([]any); ok {
+	if prev, ok := note["left_out"].([]any); ok { // left out earlier (by the outbox's bound): first
+		var earlier []string
 		for _, p := range prev {
 			if s, ok := p.(string); ok {
-				left = append([]string{s}, left...)
+				earlier = append(earlier, s)
 			}
 		}
+		left = append(earlier, left...)
 	}
 	note["left_out"] = left
 	note["reason"] = reason
