@@ -30,7 +30,8 @@ import (
 //	           of level warning titled "slow request: GET /orders/{id}
 //	           took 2.4s", linked to the request's trace
 //	readiness  a critical readiness check turning to fail: an event of
-//	           level warning
+//	           level warning, only when a snapshot is taken (so a
+//	           flapping check opens one event per 5 minutes at most)
 //	manual     [Service.Snapshot]
 //
 // The requests get a runtime/trace task each, named by their route and
@@ -136,7 +137,14 @@ func (s *Service) readinessSnapshot(ch health.Change) {
 		return
 	}
 	reason := "readiness failing: check " + ch.Check + " failed"
-	s.rep.CaptureMessage(context.Background(), sentry.LevelWarning, reason, s.attach(flightrec.KindReadiness, reason))
+	snap := s.snapshot(flightrec.KindReadiness, reason)
+	if snap == nil {
+		// Rate-limited: a flapping check must not open an event at each
+		// turn (WithHealthEvents is the opt-in for that); its log line
+		// and breadcrumb still say it.
+		return
+	}
+	s.rep.CaptureMessage(context.Background(), sentry.LevelWarning, reason, func() reporting.Attachments { return snap })
 }
 
 // flightMiddleware opens a runtime/trace task per request, named by the

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -368,4 +369,37 @@ func TestFlightRecorderKeepsRoute(t *testing.T) {
 	r.flush(t)
 	spanNamed(t, r.spans.GetSpans(), "GET /slow/{n}")
 	spanNamed(t, r.spans.GetSpans(), "GET /panic")
+}
+
+// TestFlightRecorderReadinessFlapping: a readiness check that flaps makes
+// one event with a snapshot, not one per turn to fail.
+func TestFlightRecorderReadinessFlapping(t *testing.T) {
+	var runs atomic.Int64
+	flappy := health.CheckFunc(func(context.Context) error {
+		if runs.Add(1)%2 == 1 {
+			return errors.New("refused")
+		}
+		return nil
+	})
+	r := newRig(t, supportkit.WithFlightRecorder(),
+		supportkit.WithHealth(health.WithCheck("flappy", flappy, health.Every(5*time.Millisecond))))
+	for deadline := time.Now().Add(20 * time.Second); runs.Load() < 12; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the check ran %d times", runs.Load())
+		}
+		time.Sleep(5 * time.Millisecond) // the checks run on their own schedule
+	}
+	r.flush(t)
+	n := 0
+	for _, ev := range r.events.Events() {
+		if ev.Message == "readiness failing: check flappy failed" {
+			n++
+			if len(ev.Attachments) == 0 {
+				t.Errorf("the readiness event has no snapshot")
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d readiness events for a check that turned to fail %d times, want 1", n, runs.Load()/2)
+	}
 }
