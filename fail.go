@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/flightrec"
 	"github.com/supportkit/supportkit/metrics"
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/tracing"
@@ -24,7 +25,8 @@ import (
 // incident record, the same for every handler:
 //
 //   - a 5xx error (by its errorsx code; an error without one is
-//     internal) is reported to Sentry;
+//     internal) is reported to Sentry, with a flight recorder snapshot
+//     attached when [WithFlightRecorder] is on (rate-limited);
 //   - for a 5xx, the request's span gets status error (its description
 //     the error's message, secrets redacted) and one exception event with
 //     the type, message and stack, and the event ID as sentry.event_id;
@@ -50,7 +52,11 @@ func (s *Service) Fail(w http.ResponseWriter, r *http.Request, err error) (refer
 	var eventID string
 	if status >= 500 {
 		level = zap.ErrorLevel
-		eventID = s.rep.Capture(ctx, err)
+		if s.flight != nil {
+			eventID = s.rep.CaptureWith(ctx, err, s.attach(flightrec.KindError5xx, failReason(r, status, err)))
+		} else {
+			eventID = s.rep.Capture(ctx, err)
+		}
 	}
 	ref := eventID
 	if ref == "" {

@@ -19,6 +19,9 @@ var probePaths = [...]string{"/livez", "/readyz", "/startupz", "/healthz"}
 //   - the reporting middleware inside that: a hub per request, panics
 //     recovered, reported with the request's trace and answered 500
 //     problem+json with the event ID as the reference;
+//   - with [WithFlightRecorder], inside that, a runtime/trace task per
+//     request named by the route h will match (h's own, when h is an
+//     *http.ServeMux; the method otherwise) and the slow request check;
 //   - in front of both, the probe endpoints /livez, /readyz, /startupz
 //     and /healthz (and /<probe>/<check>), untraced, so that load
 //     balancers polling hard cost no span and no hub; every other path,
@@ -28,6 +31,9 @@ var probePaths = [...]string{"/livez", "/readyz", "/startupz", "/healthz"}
 // panic would be reported outside the span and its event would lose the
 // trace.
 func (s *Service) Handler(h http.Handler) http.Handler {
+	if s.flight != nil {
+		h = s.flightMiddleware(h) // WithFlightRecorder: request tasks, slow requests
+	}
 	app := s.tracing.Middleware()(s.metrics.Middleware()(s.rep.Middleware(h)))
 	if s.cfg.noProbes || s.health == nil {
 		return app

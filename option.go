@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/flightrec"
 	"github.com/supportkit/supportkit/health"
 	"github.com/supportkit/supportkit/metrics"
 	"github.com/supportkit/supportkit/reporting"
@@ -33,6 +34,8 @@ type config struct {
 	noProbes        bool
 	shutdownTimeout time.Duration
 	server          func(*http.Server)
+	flightRecorder  bool
+	flightrec       []flightrec.Option
 	errs            []error
 }
 

@@ -40,6 +40,7 @@ func (s *Service) ListenAndServe(ctx context.Context, addr string, h http.Handle
 //	metrics    the last push of metrics (OTLP), when configured
 //	reporting  flush reports (what is not delivered stays in the outbox)
 //	crash      stop the crash monitor
+//	flightrec  stop the flight recorder ([WithFlightRecorder])
 //
 // A second SIGTERM or SIGINT during the shutdown cuts it short: the drain
 // wait ends, open connections are closed, and every phase left gets no
@@ -159,6 +160,7 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		if s.crash != nil {
 			errs = append(errs, s.crash.Shutdown(ctx))
 		}
+		errs = append(errs, s.flight.Shutdown(ctx))
 		s.shutdownErr = errors.Join(errs...)
 	})
 	return s.shutdownErr
@@ -170,6 +172,9 @@ func (s *Service) shutdown(cut context.Context, servers []Server, serveErr <-cha
 	drain := s.health.DrainDelay()
 	flush := min(3*time.Second, total/8)
 	httpBudget := total - drain - 5*flush
+	if s.flight != nil {
+		httpBudget -= flush
+	}
 
 	var mu sync.Mutex // the servers' phases run at once
 	var ranOut []string
@@ -244,6 +249,9 @@ func (s *Service) shutdown(cut context.Context, servers []Server, serveErr <-cha
 		phase("reporting", flush, s.rep.Shutdown)
 		if s.crash != nil {
 			phase("crash", flush, s.crash.Shutdown)
+		}
+		if s.flight != nil {
+			phase("flightrec", flush, s.flight.Shutdown)
 		}
 	})
 	if len(ranOut) > 0 {

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/flightrec"
 	"github.com/supportkit/supportkit/health"
 	"github.com/supportkit/supportkit/internal/zapslog"
 	"github.com/supportkit/supportkit/metrics"
@@ -35,7 +36,11 @@ type Service struct {
 	health  *health.Registry
 	metrics *metrics.Provider
 	crash   *crash.Monitor
-	monitor bool // this process is the crash monitor
+	flight  *flightrec.Recorder // nil unless WithFlightRecorder
+	monitor bool                // this process is the crash monitor
+
+	snapMu             sync.Mutex // guards the last snapshot's time
+	snapStart, snapEnd time.Time
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -106,7 +111,11 @@ func Setup(ctx context.Context, opts ...Option) (_ *Service, err error) {
 	// Reporting first: its own log lines go to the plain logger (a
 	// delivery warning must never become an event), everything after it
 	// logs through the reporting core.
-	s.rep, err = reporting.Setup(ctx, append([]reporting.Option{reporting.WithLogger(base)}, c.reporting...)...)
+	frRep, frHealth, err := s.setupFlightRecorder(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	s.rep, err = reporting.Setup(ctx, append(append([]reporting.Option{reporting.WithLogger(base)}, frRep...), c.reporting...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +145,7 @@ func Setup(ctx context.Context, opts ...Option) (_ *Service, err error) {
 	if c.healthEvents {
 		hopts = append(hopts, health.WithListener(s.reportHealth))
 	}
+	hopts = append(hopts, frHealth...)
 	s.health, err = health.Setup(ctx, append(hopts, c.health...)...)
 	if err != nil {
 		return nil, err

@@ -159,4 +159,11 @@
 // filename and content_type), without importing this package, and this
 // package needs none of the reporter's. Trigger returns a nil *Snapshot
 // when it takes none: check for nil before storing it in an interface.
+//
+// Package reporting declares that interface as reporting.Attachments and
+// keeps the files with their event, in the outbox and on the way to
+// Sentry (reporting.WithSnapshots, Reporter.CaptureWith,
+// Reporter.CaptureMessage). The root package supportkit wires the whole
+// of it, triggers and request tasks included, with one option,
+// supportkit.WithFlightRecorder.
 package flightrec

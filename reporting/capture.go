@@ -39,6 +39,8 @@ type job struct {
 	goroutines int            // runtime.NumGoroutine() when captured
 	suppressed int64
 	pcs        []uintptr // where it was captured or panicked, when err has no stack
+	// attachments go with the event (see WithSnapshots, CaptureWith).
+	attachments []*sentry.Attachment
 }
 
 type jobKind uint8
@@ -97,20 +99,20 @@ func Capture(ctx context.Context, err error) string {
 	if r == nil {
 		return ""
 	}
-	return r.capture(ctx, err, 1)
+	return r.capture(ctx, err, 1, nil)
 }
 
 // Capture is the package-level [Capture] with this reporter, for contexts
 // that do not carry one (see [Reporter.Bind]).
 //
 //go:noinline
-func (r *Reporter) Capture(ctx context.Context, err error) string { return r.capture(ctx, err, 1) }
+func (r *Reporter) Capture(ctx context.Context, err error) string { return r.capture(ctx, err, 1, nil) }
 
 // capture is kept out of line, as are its two callers, so that skip counts
 // real frames and the storm key of a call site is always the same.
 //
 //go:noinline
-func (r *Reporter) capture(ctx context.Context, err error, skip int) string {
+func (r *Reporter) capture(ctx context.Context, err error, skip int, attach func() Attachments) string {
 	if isNilError(err) { // a typed nil too: its Error method would panic on the reporter's goroutine
 		return ""
 	}
@@ -139,6 +141,7 @@ func (r *Reporter) capture(ctx context.Context, err error, skip int) string {
 	}
 	j.suppressed = suppressed
 	r.fill(ctx, j)
+	j.attachments = collect(attach)
 	r.recent.put(err, j.id)
 	r.enqueue(item{job: j})
 	return j.id
@@ -214,6 +217,7 @@ func (r *Reporter) build(j *job) *sentry.Event {
 	ev.EventID = sentry.EventID(j.id)
 	ev.Timestamp = j.at
 	ev.Level = j.level
+	ev.Attachments = j.attachments
 	fallback := j.pcs
 	code := errorsx.Internal
 	switch j.kind {

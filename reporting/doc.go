@@ -141,6 +141,22 @@
 // capture: those an earlier run, a crash monitor or another process left
 // in the outbox.
 //
+// # Attachments
+//
+// An event may carry files ([Attachments]): a flight recorder's snapshot
+// for a recovered panic ([WithSnapshots]), for an error or a message
+// captured with [Reporter.CaptureWith] or [Reporter.CaptureMessage], the
+// goroutine dump of a fatal crash (package crash). They go in the event's
+// envelope as items of type attachment, with filename and content_type,
+// as sentry-go writes them; they are kept with the event in the outbox
+// and delivered with it. One envelope may take a quarter of the outbox's
+// bound (1 MiB at least, 100 MiB at most: Sentry's limit), so that one
+// snapshot never evicts the backlog. The event is never dropped for its
+// files: those that do not fit are left out, in order, and the event's
+// context "attachments" names them and says why; a 413 from Sentry
+// leaves them all out before the event itself is cut. Files get no
+// scrubbing: what goes in them is the caller's to choose.
+//
 // # Tests
 //
 // Package reportingtest captures events in memory (New) so that tests can

@@ -151,6 +151,19 @@ func (r *Reporter) capturePanic(ctx context.Context, v any, pcs []uintptr, persi
 	}
 	j.suppressed = suppressed
 	r.fill(ctx, j)
+	if r.cfg.snapshots != nil {
+		// On the goroutine that panicked, before the event is kept: its
+		// stack is still in the goroutine dump. Rate-limited by the
+		// snapshot source, so a storm of panics costs no snapshots.
+		reason := "panic in a goroutine"
+		if j.req != nil {
+			if t := j.req.transaction(); t != "" {
+				reason = "panic in " + t
+			}
+		}
+		fn := r.cfg.snapshots
+		j.attachments = collect(func() Attachments { return fn("panic", reason) })
+	}
 	if persist {
 		r.persist(j)
 	} else {

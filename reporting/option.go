@@ -33,6 +33,7 @@ type config struct {
 	breadcrumbLevel, eventLevel zapcore.Level
 	serverName                  string
 	inAppPrefixes               []string
+	snapshots                   func(kind, reason string) Attachments
 	errs                        []error // out-of-range values, reported by Setup
 }
 

@@ -253,7 +253,12 @@ func (r *Reporter) openOutbox() *outbox.Outbox {
 		}
 		dir = d
 	}
-	ob, err := outbox.Open(dir, outbox.Options{MaxBytes: r.cfg.outboxMaxBytes})
+	ob, err := outbox.Open(dir, outbox.Options{
+		MaxBytes: r.cfg.outboxMaxBytes,
+		// An event with its attachments (WithSnapshots) may take a
+		// quarter of the outbox, so that one never evicts the backlog.
+		MaxEnvelopeBytes: envelopeLimit(r.cfg.outboxMaxBytes),
+	})
 	if err != nil {
 		r.log.Warn("reporting: the outbox cannot be used: "+r.withoutOutbox(), zap.String("outbox", dir), zap.Error(err))
 		return nil
@@ -463,6 +468,15 @@ func (r *Reporter) beforeSend(ev *sentry.Event, hint *sentry.EventHint) *sentry.
 // keep hands one processed event to the transport, or encodes it for its
 // project and puts it in the pipeline (outbox first, network later).
 func (r *Reporter) keep(ev *sentry.Event) {
+	if len(ev.Attachments) > 0 {
+		atts := ev.Attachments
+		ev.Attachments = nil
+		alone, err := outbox.EncodeEvent(ev, "")
+		ev.Attachments = atts
+		if err == nil {
+			fitAttachments(ev, len(alone), envelopeLimit(r.cfg.outboxMaxBytes))
+		}
+	}
 	if r.cfg.transport != nil {
 		r.cfg.transport.SendEvent(ev)
 		r.sent.Add(1)

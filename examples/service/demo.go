@@ -31,6 +31,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/getsentry/sentry-go"
+
 	"github.com/supportkit/supportkit"
 	"github.com/supportkit/supportkit/tracing"
 
@@ -55,6 +57,7 @@ var demoSteps = []demoStep{
 	{"GET", "/panic", 500, "the handler panics: recovered, answered and reported", true, true, false},
 	{"GET", "/panic/goroutine", 202, "a background goroutine panics after the answer: reported", true, true, false},
 	{"GET", "/slow?d=300ms", 200, "a slow request: a 300ms span in the trace", false, false, false},
+	{"GET", "/slow?d=1200ms", 200, "slower than the threshold (1s in -demo): a warning event with the flight recorder's snapshot", true, true, false},
 	{"GET", "/readyz?verbose", 200, "the readiness probe, verbose (probes are not traced)", false, false, true},
 }
 
@@ -218,6 +221,10 @@ func runDemo(ctx context.Context, w io.Writer, base string, d *demo) error {
 				for _, f := range ev.topFrames(3) {
 					fmt.Fprintf(w, "                   at %s\n", f)
 				}
+				printAttachments(w, ev)
+				if s.path == "/slow?d=1200ms" && len(ev.attachments) == 0 {
+					problems = append(problems, fmt.Errorf("%s: the slow request's event has no snapshot", s.path))
+				}
 				if problem.ReferenceID != "" && problem.ReferenceID != ev.EventID {
 					problems = append(problems, fmt.Errorf("%s: reference ID %s is not the event ID %s", s.path, problem.ReferenceID, ev.EventID))
 				}
@@ -360,6 +367,7 @@ func demoCrash(ctx context.Context, w io.Writer, outbox string, toSentry bool) e
 		for _, f := range ev.topFrames(3) {
 			fmt.Fprintf(w, "                   at %s\n", f)
 		}
+		printAttachments(w, ev)
 	}
 	delete(line, "ts")
 	compacted, _ := json.Marshal(line)
@@ -368,6 +376,33 @@ func demoCrash(ctx context.Context, w io.Writer, outbox string, toSentry bool) e
 		return fmt.Errorf("/crash: status %d and exit status %d, want 202 and 2", res.StatusCode, code)
 	}
 	return nil
+}
+
+// printAttachments lists an event's attachments, their sizes and how to
+// open each.
+func printAttachments(w io.Writer, ev *demoEvent) {
+	label := "attachments  "
+	for _, a := range ev.attachments {
+		fmt.Fprintf(w, "   %s %-36s %9d bytes  %s\n", label, a.Filename, len(a.Payload), openWith(a.Filename))
+		label = "             "
+	}
+	for _, f := range ev.Contexts.Attachments.LeftOut {
+		fmt.Fprintf(w, "   %s left out: %s (%s)\n", label, f, ev.Contexts.Attachments.Reason)
+		label = "             "
+	}
+}
+
+// openWith says how a support engineer opens an attachment.
+func openWith(name string) string {
+	switch {
+	case strings.HasPrefix(name, "trace-"):
+		return "go tool trace " + name
+	case strings.HasSuffix(name, ".pb.gz"):
+		return "go tool pprof -top " + name
+	case strings.HasPrefix(name, "snapshot-"):
+		return "the index: what triggered it, the files, notes"
+	}
+	return "text: every goroutine's stack"
 }
 
 // readOutboxEvent reads the event with the given ID from the outbox.
@@ -387,6 +422,7 @@ func readOutboxEvent(dir, id string) (*demoEvent, error) {
 	for _, it := range env.Items {
 		var ev demoEvent
 		if it.Header["type"] == "event" && json.Unmarshal(it.Payload, &ev) == nil {
+			ev.attachments = env.Attachments()
 			return &ev, nil
 		}
 	}
@@ -423,16 +459,27 @@ type demoEvent struct {
 			} `json:"frames"`
 		} `json:"stacktrace"`
 	} `json:"exception"`
+	Message  string `json:"message"`
 	Contexts struct {
 		Trace struct {
 			TraceID string `json:"trace_id"`
 		} `json:"trace"`
+		Attachments struct {
+			LeftOut []string `json:"left_out"`
+			Reason  string   `json:"reason"`
+		} `json:"attachments"`
 	} `json:"contexts"`
+
+	attachments []*sentry.Attachment // the envelope's attachment items
 }
 
-// title is what Sentry shows as the issue's title: the last exception.
+// title is what Sentry shows as the issue's title: the last exception,
+// or the message of an event that has none.
 func (e *demoEvent) title() string {
 	if len(e.Exception) == 0 {
+		if e.Message != "" {
+			return e.Message
+		}
 		return "(no exception)"
 	}
 	x := e.Exception[len(e.Exception)-1]
@@ -480,6 +527,7 @@ func waitForReport(ctx context.Context, dir, traceID string, timeout time.Durati
 			for _, it := range env.Items {
 				var ev demoEvent
 				if it.Header["type"] == "event" && json.Unmarshal(it.Payload, &ev) == nil && ev.Contexts.Trace.TraceID == traceID {
+					ev.attachments = env.Attachments()
 					return &ev, nil
 				}
 			}

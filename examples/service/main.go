@@ -22,7 +22,9 @@
 //
 // The wiring is run below: one supportkit.Setup call. The environment
 // variables of the health checks are in health.go, those of the HTTP
-// server in server.go, the crash monitor in crash.go.
+// server in server.go, the crash monitor in crash.go, the flight recorder
+// (SUPPORTKIT_FLIGHT_RECORDER=1, always on in -demo) in
+// flightrecorder.go.
 package main
 
 import (
@@ -78,6 +80,7 @@ func run(args []string) error {
 	if cfg.crashMonitor {
 		opts = append(opts, supportkit.WithCrashMonitor(nil))
 	}
+	opts = append(opts, flightRecorderOptions(cfg)...) // flightrecorder.go
 	opts = append(opts, demo.options()...)
 
 	ctx, stop := context.WithCancel(context.Background())
@@ -105,9 +108,10 @@ func run(args []string) error {
 // config is the service's configuration: flags, with environment variables
 // as their defaults.
 type config struct {
-	addr         string
-	crashMonitor bool
-	demo         bool
+	addr           string
+	crashMonitor   bool
+	flightRecorder bool
+	demo           bool
 }
 
 func parseConfig(args []string) (config, error) {
@@ -116,6 +120,7 @@ func parseConfig(args []string) (config, error) {
 	fs := flag.NewFlagSet("service", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", envOr("ADDR", "127.0.0.1:8080"), "listen address (env ADDR)")
 	fs.BoolVar(&c.crashMonitor, "crash-monitor", crash, "report fatal crashes through a monitor process (env SUPPORTKIT_CRASH_MONITOR=1); see crash.go")
+	fs.BoolVar(&c.flightRecorder, "flight-recorder", flightRecorderFromEnv(), "keep the last seconds of execution and attach them to reports (env SUPPORTKIT_FLIGHT_RECORDER=1); see flightrecorder.go")
 	fs.BoolVar(&c.demo, "demo", false, "start on a free port, call every endpoint once, print what a support engineer gets for each, and exit")
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -163,7 +163,18 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(string(out), "== POST /crash:") || !strings.Contains(string(out), "level fatal") {
 		t.Errorf("no fatal crash report for POST /crash in:\n%s", out)
 	}
-	if n := strings.Count(string(out), "   report        "); n != 4 {
-		t.Errorf("%d reports printed, want 4 (fail, panic, panic in goroutine, crash):\n%s", n, out)
+	if n := strings.Count(string(out), "   report        "); n != 5 {
+		t.Errorf("%d reports printed, want 5 (fail, panic, panic in goroutine, slow request, crash):\n%s", n, out)
+	}
+	// The slow request's block names its snapshot's files and sizes.
+	_, slow, _ := strings.Cut(string(out), "== GET /slow?d=1200ms:")
+	slow, _, _ = strings.Cut(slow, "\n== ")
+	for _, f := range []string{"snapshot-", "trace-", "goroutines-", "heap-"} {
+		if !regexp.MustCompile(`(?m)^   (attachments  |             ) ` + f + `\S+ +\d+ bytes`).MatchString(slow) {
+			t.Errorf("the slow request's block names no %s file with its size:\n%s", f, slow)
+		}
+	}
+	if !strings.Contains(slow, "slow request: GET /slow took ") || !strings.Contains(slow, "level warning") {
+		t.Errorf("the slow request's block has no warning event titled with the route:\n%s", slow)
 	}
 }

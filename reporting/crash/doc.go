@@ -97,6 +97,36 @@
 // The monitor then writes one line, with the event ID and where the event
 // went, to the shared standard error.
 //
+// # What a fatal crash can and cannot carry
+//
+// A fatal crash ends the process at once: nothing in it runs again, so
+// what the process held in memory is gone with it. The crash event
+// carries what the runtime printed on its way out, read from outside the
+// process:
+//
+//   - the exception: the panic value or fatal error (scrubbed as any
+//     event) and the crashing goroutine's stack;
+//   - the other goroutines as threads, when GOTRACEBACK says to print
+//     them (GOTRACEBACK=all);
+//   - the attachment goroutines-crash.txt ([DumpFilename], text/plain):
+//     the goroutine dump as the runtime printed it, from its first
+//     "goroutine N [...]:" line on (up to 8 MiB of output), with each
+//     goroutine's state, wait time, stack and argument words. The lines
+//     before it, the panic value among them, are left out of the file:
+//     they can hold request data, and the event carries them scrubbed.
+//
+// It cannot carry what only the process could have given: no execution
+// trace window, no heap or goroutine profile (supportkit's flight
+// recorder, package flightrec, takes those for panics that are recovered,
+// failed and slow requests and readiness turning to fail, not for a
+// crash; a snapshot an earlier trigger took may be in Sentry already and
+// tell what led to the crash), no request, user or breadcrumbs (unless
+// the panic was reported in-process first, see below), and no local
+// variables. When the application reported the panic itself before
+// crashing (below), the monitor sends nothing and the dump is not
+// attached: the in-process event has the stack of the goroutine that
+// panicked.
+//
 // # One failure, one event
 //
 // A panic in a goroutine started with [reporting.Go] and

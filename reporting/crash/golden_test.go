@@ -37,8 +37,9 @@ func crashEventJSON(t *testing.T, bin, mode string) map[string]any {
 		t.Fatal(err)
 	}
 	env, err := outboxpkg.Parse(data)
-	if err != nil || len(env.Items) != 1 {
-		t.Fatalf("envelope: %v, %d items", err, len(env.Items))
+	// The event, then the goroutine dump as an attachment.
+	if err != nil || len(env.Items) != 2 || env.Items[1].Header["type"] != "attachment" {
+		t.Fatalf("envelope: %v, %d items, want the event and the goroutine dump", err, len(env.Items))
 	}
 	var ev map[string]any
 	if err := json.Unmarshal(env.Items[0].Payload, &ev); err != nil {

@@ -1,6 +1,7 @@
 package crash
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -417,7 +418,34 @@ func report(ctx context.Context, output []byte, at time.Time, app appInfo, event
 		ev.Contexts["go_crash"]["pid"] = app.pid
 	}
 	addContexts(ev, r, app)
+	if a := dumpAttachment(output); a != nil {
+		ev.Attachments = append(ev.Attachments, a)
+	}
 	return persistEvent(ctx, ev, opts)
+}
+
+// DumpFilename is the name of the attachment that holds a crash's
+// goroutine dump.
+const DumpFilename = "goroutines-crash.txt"
+
+// dumpAttachment is the goroutine dump of a crash output, from its first
+// "goroutine N [...]:" line on, as the runtime printed it: every
+// goroutine's state and stack with argument words. The lines before it
+// (the panic value, the fatal error) stay out: they can hold request
+// data, and the event carries them scrubbed. Nil when there is no dump.
+func dumpAttachment(output []byte) *sentry.Attachment {
+	i := 0
+	for {
+		if bytes.HasPrefix(output[i:], []byte("goroutine ")) {
+			break
+		}
+		j := bytes.IndexByte(output[i:], '\n')
+		if j < 0 {
+			return nil
+		}
+		i += j + 1
+	}
+	return &sentry.Attachment{Filename: DumpFilename, ContentType: "text/plain", Payload: output[i:]}
 }
 
 func titleOf(ev *sentry.Event) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/supportkit/supportkit/reporting"
+	"github.com/supportkit/supportkit/reporting/crash"
 	outboxpkg "github.com/supportkit/supportkit/reporting/outbox"
 	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
@@ -133,6 +134,15 @@ func TestStartKeepsCrashInOutboxWhenSentryIsDown(t *testing.T) {
 	if diff := cmp.Diff(want, summarize(evs[0])); diff != "" {
 		t.Errorf("outbox event mismatch (-want +got):\n%s", diff)
 	}
+	// The goroutine dump is attached, without the panic's text.
+	atts := env.Attachments()
+	if len(atts) != 1 || atts[0].Filename != crash.DumpFilename || atts[0].ContentType != "text/plain" {
+		t.Fatalf("attachments %v, want the goroutine dump", atts)
+	}
+	dump := string(atts[0].Payload)
+	if !strings.HasPrefix(dump, "goroutine ") || !strings.Contains(dump, "main.explode") || strings.Contains(dump, "boom in a goroutine") {
+		t.Errorf("attached dump is not the goroutines alone:\n%s", dump)
+	}
 
 	// The receiver comes back; the next reporter (the application's, at
 	// its next start) sends the outbox.
@@ -147,6 +157,13 @@ func TestStartKeepsCrashInOutboxWhenSentryIsDown(t *testing.T) {
 	got := fatalEvents(rcv)
 	if len(got) != 1 || got[0].EventID != evs[0].EventID {
 		t.Fatalf("after restart the receiver got %d fatal events, want the outbox's %s", len(got), evs[0].EventID)
+	}
+	for _, e := range rcv.Envelopes() {
+		if len(e.Events) == 1 && e.Events[0].EventID == evs[0].EventID {
+			if len(e.Attachments) != 1 || string(e.Attachments[0].Data) != dump {
+				t.Errorf("the receiver got %d attachments with the crash, want its goroutine dump", len(e.Attachments))
+			}
+		}
 	}
 	if files, _ := filepath.Glob(filepath.Join(outbox, "*"+outboxpkg.Suffix)); len(files) != 0 {
 		t.Errorf("outbox still holds %v after delivery", files)

@@ -153,7 +153,14 @@ func Encode(header map[string]any, items ...Item) ([]byte, error) {
 // EncodeEvent returns the envelope of one event for the project dest (a
 // [Destination]; "" for a local envelope that is never sent), as it is
 // kept in the outbox: the header holds event_id, sdk and, unless dest is
-// "", the [DestinationKey]; no sent_at.
+// "", the [DestinationKey]; no sent_at. The event's Attachments follow
+// the event as items of type "attachment", written as sentry-go's own
+// transport writes them:
+//
+//	{"content_type":"text/plain","filename":"snapshot-20261130T073907Z.txt","length":812,"type":"attachment"}
+//	flight recorder snapshot ...
+//
+// (content_type is left out when the attachment has none).
 func EncodeEvent(ev *sentry.Event, dest string) ([]byte, error) {
 	if ev == nil {
 		return nil, errors.New("outbox: EncodeEvent: nil event")
@@ -172,7 +179,34 @@ func EncodeEvent(ev *sentry.Event, dest string) ([]byte, error) {
 	if dest != "" {
 		header[DestinationKey] = dest
 	}
-	return Encode(header, Item{Header: map[string]any{"type": "event"}, Payload: payload})
+	items := make([]Item, 0, 1+len(ev.Attachments))
+	items = append(items, Item{Header: map[string]any{"type": "event"}, Payload: payload})
+	for _, a := range ev.Attachments {
+		if a == nil {
+			continue
+		}
+		h := map[string]any{"type": "attachment", "filename": a.Filename}
+		if a.ContentType != "" {
+			h["content_type"] = a.ContentType
+		}
+		items = append(items, Item{Header: h, Payload: a.Payload})
+	}
+	return Encode(header, items...)
+}
+
+// Attachments returns the envelope's "attachment" items as Sentry
+// attachments; their payloads share the envelope's memory.
+func (e *Envelope) Attachments() []*sentry.Attachment {
+	var out []*sentry.Attachment
+	for _, it := range e.Items {
+		if it.Header["type"] != "attachment" {
+			continue
+		}
+		name, _ := it.Header["filename"].(string)
+		ct, _ := it.Header["content_type"].(string)
+		out = append(out, &sentry.Attachment{Filename: name, ContentType: ct, Payload: it.Payload})
+	}
+	return out
 }
 
 // StampSentAt returns a copy of env whose header line has sent_at set to t

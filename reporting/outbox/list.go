@@ -128,10 +128,14 @@ func splitName(name string) (ts int64, eventID string, ok bool) {
 	return ts, base[21:strings.LastIndexByte(base, '-')], true
 }
 
-// ReadFound reads the envelope file f (at most DefaultMaxEnvelopeBytes)
-// and parses it; it changes nothing.
+// maxReadBytes bounds what ReadFound reads: an event with its
+// attachments may be as large as Sentry takes attachments (100 MiB).
+const maxReadBytes = 128 << 20
+
+// ReadFound reads the envelope file f (at most 128 MiB, room for an
+// event with its attachments) and parses it; it changes nothing.
 func ReadFound(f Found) (*Envelope, error) {
-	data, err := readAtMost(f.Path, DefaultMaxEnvelopeBytes)
+	data, err := readAtMost(f.Path, maxReadBytes)
 	if err != nil {
 		return nil, err
 	}

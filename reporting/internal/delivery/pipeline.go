@@ -170,12 +170,14 @@ func (p *Pipeline) Destination() string { return p.dest }
 func (p *Pipeline) Sending() bool { return p.sender != nil }
 
 // Put keeps one envelope: in the outbox, or, when the outbox cannot take
-// it, in the memory buffer; it never touches the network. An envelope over
-// Sentry's size limit is first cut down with [Shrink]. It returns where the
-// envelope went: "outbox", "memory" or "" (dropped, counted and logged).
+// it, in the memory buffer; it never touches the network. An event over
+// Sentry's size limit is first cut down with [ShrinkEvent]; an envelope
+// the outbox refuses as too large ([outbox.ErrTooLarge]) is kept without
+// its attachments ([DropAttachments]). It returns where the envelope
+// went: "outbox", "memory" or "" (dropped, counted and logged).
 func (p *Pipeline) Put(eventID string, env []byte) string {
 	if len(env) > MaxEventBytes {
-		if small, ok := Shrink(env, MaxEventBytes); ok {
+		if small, ok := ShrinkEvent(env, MaxEventBytes); ok && len(small) < len(env) {
 			env = small
 			p.shrunk.Add(1)
 		}
@@ -183,6 +185,13 @@ func (p *Pipeline) Put(eventID string, env []byte) string {
 	var where string
 	if p.ob != nil {
 		_, err := p.ob.Write(eventID, p.dest, env)
+		if errors.Is(err, outbox.ErrTooLarge) {
+			if small, ok := DropAttachments(env, "larger than the outbox keeps for one event"); ok {
+				env = small
+				p.shrunk.Add(1)
+				_, err = p.ob.Write(eventID, p.dest, env)
+			}
+		}
 		p.mu.Lock()
 		if err == nil {
 			p.endStreak(&p.writeStreak, "reporting: the outbox takes events again")
@@ -201,6 +210,13 @@ func (p *Pipeline) Put(eventID string, env []byte) string {
 		// Nobody would ever read it from memory.
 		p.dropped.Add(1)
 		return ""
+	}
+	if len(env) > int(p.cfg.MemoryBytes/4) {
+		// One event's attachments must not push the others out of memory.
+		if small, ok := DropAttachments(env, "larger than the memory buffer keeps for one event while the outbox cannot be written"); ok {
+			env = small
+			p.shrunk.Add(1)
+		}
 	}
 	p.mu.Lock()
 	p.mem = append(p.mem, memItem{id: eventID, env: env})

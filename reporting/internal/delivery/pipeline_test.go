@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/getsentry/sentry-go"
+	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -181,4 +182,72 @@ func TestShrinkStep(t *testing.T) {
 		t.Errorf("%d steps down to %d bytes; want several, ending small", steps, len(env))
 	}
 	decodeEvent(t, env)
+}
+
+// TestMemoryBufferAttachments: an event whose attachments would take more
+// than a quarter of the memory buffer is kept without them, saying so,
+// and the events before it stay.
+func TestMemoryBufferAttachments(t *testing.T) {
+	p, err := New(Config{DSN: "http://public@127.0.0.1:1/1", MemoryBytes: 64 << 10, RetryMin: 1 << 40, RetryMax: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		ev := sentry.NewEvent()
+		ev.EventID = sentry.EventID(fmt.Sprintf("%032d", i))
+		env, err := outbox.EncodeEvent(ev, p.Destination())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Put(string(ev.EventID), env)
+	}
+	ev := sentry.NewEvent()
+	ev.EventID = sentry.EventID(fmt.Sprintf("%032d", 3))
+	ev.Attachments = []*sentry.Attachment{{Filename: "trace.out", Payload: make([]byte, 40<<10)}}
+	env, err := outbox.EncodeEvent(ev, p.Destination())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Put(string(ev.EventID), env)
+	p.mu.Lock()
+	mem := append([]memItem(nil), p.mem...)
+	p.mu.Unlock()
+	_ = p.Shutdown(context.Background())
+	if len(mem) != 4 {
+		t.Fatalf("%d events in memory, want 4", len(mem))
+	}
+	last, err := outbox.Parse(mem[3].env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(last.Items) != 1 {
+		t.Errorf("the last event kept %d items, want the event alone", len(last.Items))
+	}
+	ctxs := decodeEvent(t, mem[3].env)["contexts"].(map[string]any)
+	if diff := cmp.Diff([]any{"trace.out (40960 bytes)"}, ctxs["attachments"].(map[string]any)["left_out"]); diff != "" {
+		t.Errorf("left_out mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestDropAttachmentsKeepsEarlierNote: files left out before (by the
+// outbox's bound) stay named first, in order, when a 413 leaves out the
+// rest.
+func TestDropAttachmentsKeepsEarlierNote(t *testing.T) {
+	ev := sentry.NewEvent()
+	ev.EventID = "0123456789abcdef0123456789abcdef"
+	ev.Contexts["attachments"] = sentry.Context{"left_out": []string{"trace.out (9 bytes)", "heap.pb.gz (8 bytes)"}, "reason": "bound"}
+	ev.Attachments = []*sentry.Attachment{{Filename: "summary.txt", Payload: []byte("abc")}}
+	env, err := outbox.EncodeEvent(ev, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, ok := DropAttachments(env, "413")
+	if !ok {
+		t.Fatal("DropAttachments: false")
+	}
+	note := decodeEvent(t, out)["contexts"].(map[string]any)["attachments"].(map[string]any)
+	want := map[string]any{"left_out": []any{"trace.out (9 bytes)", "heap.pb.gz (8 bytes)", "summary.txt (3 bytes)"}, "reason": "413"}
+	if diff := cmp.Diff(want, note); diff != "" {
+		t.Errorf("note mismatch (-want +got):\n%s", diff)
+	}
 }

@@ -3,6 +3,7 @@ package delivery
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"unicode/utf8"
 
 	"github.com/supportkit/supportkit/reporting/outbox"
@@ -44,36 +45,156 @@ func Shrink(env []byte, limit int) ([]byte, bool) {
 	if len(env) <= limit {
 		return env, true
 	}
-	return shrink(env, func(out []byte) bool { return len(out) <= limit })
+	return shrink(env, func(out []byte, _ int) bool { return len(out) <= limit })
 }
 
-// ShrinkStep returns env cut down by the next step that makes it at least
-// a tenth smaller, and true; or env and false when no step does. After a
-// 413, whose limit Relay does not say, the sender tries each step in turn.
-func ShrinkStep(env []byte) ([]byte, bool) {
-	return shrink(env, func(out []byte) bool { return len(out) <= len(env)-len(env)/10 })
-}
-
-// shrink applies the cuts in turn until one gives an envelope that is good.
-func shrink(env []byte, good func([]byte) bool) ([]byte, bool) {
+// ShrinkEvent returns env with its event item cut down to at most limit
+// bytes, and true; or env unchanged and false when even the smallest cut
+// does not fit (or env has no event). Other items, attachments among
+// them, are kept as they are: Relay's max_event_size applies to the event
+// alone.
+func ShrinkEvent(env []byte, limit int) ([]byte, bool) {
+	if len(env) <= limit {
+		return env, true
+	}
 	e, err := outbox.Parse(env)
 	if err != nil {
 		return env, false
 	}
-	idx := -1
-	for i, it := range e.Items {
-		if it.Header["type"] == "event" {
-			idx = i
-			break
-		}
+	if idx := eventIndex(e); idx < 0 || len(e.Items[idx].Payload) <= limit {
+		return env, idx >= 0
 	}
+	return shrink(env, func(_ []byte, event int) bool { return event <= limit })
+}
+
+// ShrinkStep returns env made smaller by the next step, and true; or env
+// and false when no step makes it at least a tenth smaller. After a 413,
+// whose limit Relay does not say, the sender tries each step in turn. The
+// first step, for an envelope with attachments, leaves them all out and
+// says so on the event (the context "attachments"); the next ones cut the
+// event.
+func ShrinkStep(env []byte) ([]byte, bool) {
+	if out, ok := DropAttachments(env, "Sentry answered 413 (too large)"); ok {
+		return out, true
+	}
+	return shrink(env, func(out []byte, _ int) bool { return len(out) <= len(env)-len(env)/10 })
+}
+
+// AttachmentsContext is the event context that names the attachments left
+// out of an event, and why.
+const AttachmentsContext = "attachments"
+
+// DropAttachments returns env without its attachment items, its event
+// carrying the context "attachments" with the files left out ("left_out",
+// each "name (size bytes)") and reason; false when env has no attachment
+// or no event that can be decoded.
+func DropAttachments(env []byte, reason string) ([]byte, bool) {
+	e, err := outbox.Parse(env)
+	if err != nil {
+		return env, false
+	}
+	idx := eventIndex(e)
 	if idx < 0 {
 		return env, false
 	}
+	var left []string
+	items := make([]outbox.Item, 0, len(e.Items))
+	for _, it := range e.Items {
+		if it.Header["type"] == "attachment" {
+			name, _ := it.Header["filename"].(string)
+			left = append(left, fmt.Sprintf("%s (%d bytes)", name, len(it.Payload)))
+			continue
+		}
+		items = append(items, it)
+	}
+	if len(left) == 0 {
+		return env, false
+	}
+	ev, ok := decodeEventMap(e.Items[idx].Payload)
+	if !ok {
+		return env, false
+	}
+	ctxs, _ := ev["contexts"].(map[string]any)
+	if ctxs == nil {
+		ctxs = map[string]any{}
+		ev["contexts"] = ctxs
+	}
+	note, _ := ctxs[AttachmentsContext].(map[string]any)
+	if note == nil {
+		note = map[string]any{}
+	}
+	if prev, ok := note["left_out"].([]any); ok { // left out earlier (by the outbox's bound): first
+		var earlier []string
+		for _, p := range prev {
+			if s, ok := p.(string); ok {
+				earlier = append(earlier, s)
+			}
+		}
+		left = append(earlier, left...)
+	}
+	note["left_out"] = left
+	note["reason"] = reason
+	ctxs[AttachmentsContext] = note
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return env, false
+	}
+	for i, it := range items {
+		if it.Header["type"] == "event" {
+			items[i] = outbox.Item{Header: withoutLength(it.Header), Payload: payload}
+		} else {
+			items[i].Header = withoutLength(it.Header)
+		}
+	}
+	out, err := outbox.Encode(e.Header, items...)
+	if err != nil {
+		return env, false
+	}
+	return out, true
+}
+
+func withoutLength(h map[string]any) map[string]any {
+	c := make(map[string]any, len(h))
+	for k, v := range h {
+		if k != "length" {
+			c[k] = v
+		}
+	}
+	return c
+}
+
+func eventIndex(e *outbox.Envelope) int {
+	for i, it := range e.Items {
+		if it.Header["type"] == "event" {
+			return i
+		}
+	}
+	return -1
+}
+
+func decodeEventMap(payload []byte) (map[string]any, bool) {
 	var ev map[string]any
-	dec := json.NewDecoder(bytes.NewReader(e.Items[idx].Payload))
+	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.UseNumber()
-	if err := dec.Decode(&ev); err != nil {
+	if err := dec.Decode(&ev); err != nil || ev == nil {
+		return nil, false
+	}
+	return ev, true
+}
+
+// shrink applies the cuts in turn until one gives an envelope that is
+// good (given the envelope and its event's size).
+func shrink(env []byte, good func(out []byte, event int) bool) ([]byte, bool) {
+	e, err := outbox.Parse(env)
+	if err != nil {
+		return env, false
+	}
+	idx := eventIndex(e)
+	if idx < 0 {
+		return env, false
+	}
+	ev, ok := decodeEventMap(e.Items[idx].Payload)
+	if !ok {
 		return env, false
 	}
 	for _, c := range cuts {
@@ -83,17 +204,12 @@ func shrink(env []byte, good func([]byte) bool) ([]byte, bool) {
 			return env, false
 		}
 		items := append([]outbox.Item(nil), e.Items...)
-		h := make(map[string]any, len(items[idx].Header))
-		for k, v := range items[idx].Header {
-			h[k] = v
-		}
-		delete(h, "length") // Encode sets it
-		items[idx] = outbox.Item{Header: h, Payload: payload}
+		items[idx] = outbox.Item{Header: withoutLength(items[idx].Header), Payload: payload} // Encode sets the length
 		out, err := outbox.Encode(e.Header, items...)
 		if err != nil {
 			return env, false
 		}
-		if good(out) {
+		if good(out, len(payload)) {
 			return out, true
 		}
 	}
