@@ -36,6 +36,7 @@ func Example_grpc() {
 	outbox, _ := os.MkdirTemp("", "example-grpc-")
 	defer os.RemoveAll(outbox)
 	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
 	sk, err := supportkit.Setup(ctx, supportkit.WithLogger(nil),
 		supportkit.WithReporting(reporting.WithDSN(""), reporting.WithOutbox(outbox, 0)),
 		supportkit.WithHealth(health.WithoutDrainDelay()))
