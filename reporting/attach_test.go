@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -139,11 +140,23 @@ func lastEventID(t *testing.T, rep *reporting.Reporter, dir string) string {
 	if err := rep.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	l, err := outbox.List(dir)
-	if err != nil || len(l.Envelopes) != 1 {
-		t.Fatalf("outbox: %v, %d envelopes, want 1", err, len(l.Envelopes))
+	// The sender keeps claiming the envelope and giving it back (Sentry
+	// is down): a listing taken while the file moves between the two
+	// areas can miss it, so look again.
+	var l *outbox.Listing
+	var err error
+	for range 1000 {
+		if l, err = outbox.List(dir); err == nil && len(l.Envelopes) == 1 {
+			return l.Envelopes[0].EventID
+		}
+		runtime.Gosched()
 	}
-	return l.Envelopes[0].EventID
+	n := 0
+	if l != nil {
+		n = len(l.Envelopes)
+	}
+	t.Fatalf("outbox: %v, %d envelopes, want 1", err, n)
+	return ""
 }
 
 // TestAttachmentsOverTheBound: files that would take an event past a

@@ -60,10 +60,19 @@ func (e wireEvent) exceptionTypes() []string {
 	return out
 }
 
+// breadcrumbs returns the messages of the request's own breadcrumbs. The
+// health checks' changes of status (category "health", the logger's name)
+// are the process's breadcrumbs, which every later event carries by design
+// (the root package logs them through the reporter's own hub): they are
+// left out here.
 func (e wireEvent) breadcrumbs() []string {
 	var out []string
 	for _, b := range e.list("breadcrumbs") {
-		out = append(out, fmt.Sprint(b.(map[string]any)["message"]))
+		m := b.(map[string]any)
+		if m["category"] == "health" {
+			continue
+		}
+		out = append(out, fmt.Sprint(m["message"]))
 	}
 	return out
 }
