@@ -7,35 +7,19 @@ import (
 	"github.com/supportkit/supportkit/internal/otelenv"
 )
 
-// The standard variables Setup reads; package otelenv reads the ones the
-// tracing package reads too. The OTLP exporters read their own
-// (OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT, _COMPRESSION, _CERTIFICATE,
-// _TEMPORALITY_PREFERENCE, ...) and the SDK reads
+// The variables Setup reads that are the package's own; package otelenv
+// reads those the tracing package reads too (OTEL_SDK_DISABLED, the OTLP
+// endpoint and protocol). The OTLP exporters read their own
+// (OTEL_EXPORTER_OTLP_[METRICS_]HEADERS, _TIMEOUT, _COMPRESSION,
+// _CERTIFICATE, _TEMPORALITY_PREFERENCE, ...) and the SDK reads
 // OTEL_METRICS_EXEMPLAR_FILTER when Setup creates them.
 const (
-	envDisabled        = otelenv.EnvSDKDisabled
-	envExporter        = "OTEL_METRICS_EXPORTER"
-	envInterval        = "OTEL_METRIC_EXPORT_INTERVAL"
-	envEndpoint        = otelenv.EnvEndpoint
-	envMetricsEndpoint = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"
-	envProtocol        = otelenv.EnvProtocol
-	envMetricsProtocol = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"
-	envHeaders         = otelenv.EnvHeaders
-	envMetricsHeaders  = "OTEL_EXPORTER_OTLP_METRICS_HEADERS"
+	envExporter = "OTEL_METRICS_EXPORTER"
+	envInterval = "OTEL_METRIC_EXPORT_INTERVAL"
 
-	protocolHTTP    = otelenv.ProtocolHTTP
-	protocolGRPC    = otelenv.ProtocolGRPC
-	defaultInterval = 60 * time.Second
-	maxInterval     = 24 * time.Hour
-
-	exporterOTLP       = otelenv.ExporterOTLP
 	exporterPrometheus = "prometheus"
-	exporterConsole    = otelenv.ExporterConsole
-	exporterNone       = otelenv.ExporterNone
-
-	sourceEnv          = otelenv.SourceEnv
-	sourceDefault      = otelenv.SourceDefault
-	sourceEndpointOnly = otelenv.SourceEndpointOnly
+	defaultInterval    = 60 * time.Second
+	maxInterval        = 24 * time.Hour
 )
 
 // plan is the effective configuration, resolved from the options and the
@@ -83,8 +67,8 @@ func resolve(o *options) (plan, error) {
 		p.Interval = o.interval
 	}
 	env := &otelenv.Env{Signal: otelenv.Metrics, Package: "metrics"}
-	if env.Bool(envDisabled, false) {
-		p.Off, p.OffReason = true, envDisabled+"=true"
+	if env.Bool(otelenv.EnvSDKDisabled, false) {
+		p.Off, p.OffReason = true, otelenv.EnvSDKDisabled+"=true"
 	}
 	p.Interval = env.Milliseconds(envInterval, p.Interval, maxInterval)
 	if err := resolveExporters(o, &p, env); err != nil {
@@ -112,18 +96,18 @@ func resolve(o *options) (plan, error) {
 func resolveExporters(o *options, p *plan, env *otelenv.Env) error {
 	names := env.List(envExporter)
 	if len(names) == 0 {
-		p.ExporterSource = sourceDefault
+		p.ExporterSource = otelenv.SourceDefault
 		p.Prometheus = true
 		// The specification's default is otlp, which would send to
 		// localhost and log a refused connection on every export when
 		// nothing listens there. Push only when told where to.
 		if env.EndpointSet() {
-			p.ExporterSource = sourceEndpointOnly
+			p.ExporterSource = otelenv.SourceEndpointOnly
 			return p.addOTLP(env)
 		}
 		return nil
 	}
-	p.ExporterSource = sourceEnv
+	p.ExporterSource = otelenv.SourceEnv
 	seen := map[string]bool{}
 	valid := 0
 	for _, n := range names {
@@ -132,15 +116,15 @@ func resolveExporters(o *options, p *plan, env *otelenv.Env) error {
 		}
 		seen[n] = true
 		switch n {
-		case exporterNone:
+		case otelenv.ExporterNone:
 			valid++
 		case exporterPrometheus:
 			valid++
 			p.Prometheus = true
-		case exporterConsole:
+		case otelenv.ExporterConsole:
 			valid++
 			p.Push = append(p.Push, exporterPlan{Name: n})
-		case exporterOTLP:
+		case otelenv.ExporterOTLP:
 			valid++
 			if err := p.addOTLP(env); err != nil {
 				return err
@@ -153,10 +137,10 @@ func resolveExporters(o *options, p *plan, env *otelenv.Env) error {
 		// Nothing valid was named: the default applies, as it would
 		// with the variable unset.
 		p.Prometheus = true
-		p.ExporterSource = sourceDefault
+		p.ExporterSource = otelenv.SourceDefault
 		return nil
 	}
-	onlyNone := seen[exporterNone] && !p.Prometheus && len(p.Push) == 0
+	onlyNone := seen[otelenv.ExporterNone] && !p.Prometheus && len(p.Push) == 0
 	if o.prometheus && !onlyNone {
 		p.Prometheus = true
 	}

@@ -211,9 +211,9 @@ func newResource(ctx context.Context, o *options) (*resource.Resource, error) {
 
 func newExporter(ctx context.Context, e exporterPlan, o *options) (sdkmetric.Exporter, error) {
 	switch {
-	case e.Name == exporterConsole:
+	case e.Name == otelenv.ExporterConsole:
 		return stdoutmetric.New(stdoutmetric.WithWriter(otelenv.ConsoleWriter(o.console)))
-	case e.Protocol == protocolGRPC:
+	case e.Protocol == otelenv.ProtocolGRPC:
 		return otlpmetricgrpc.New(ctx, otelenv.ExporterOptions(otelenv.Exporter(e), nil,
 			otlpmetricgrpc.WithEndpointURL, otlpmetricgrpc.WithHeaders)...)
 	default:
@@ -233,9 +233,7 @@ func logPlan(log *zap.Logger, p plan, res *resource.Resource) {
 	if log == nil {
 		return
 	}
-	for _, w := range p.Warnings {
-		otelenv.LogWarning(log, "metrics", otelenv.Warning(w))
-	}
+	otelenv.LogWarnings(log, "metrics", p.Warnings)
 	if p.Off {
 		log.Info("metrics configured", zap.Bool("off", true), zap.String("because", p.OffReason))
 		return

@@ -12,31 +12,16 @@ import (
 	"github.com/supportkit/supportkit/internal/otelenv"
 )
 
-// The standard variables Setup reads; package otelenv reads the ones the
-// metrics package reads too. The OTLP exporters and the batch span
+// The variables Setup reads that are tracing's own; package otelenv reads
+// those the metrics package reads too (OTEL_SDK_DISABLED, the OTLP
+// endpoint, protocol and headers). The OTLP exporters and the batch span
 // processor read their own (OTEL_EXPORTER_OTLP_TIMEOUT, _COMPRESSION,
 // _CERTIFICATE, _INSECURE, OTEL_BSP_*) when Setup creates them.
 const (
-	envDisabled        = otelenv.EnvSDKDisabled
-	envExporter        = "OTEL_TRACES_EXPORTER"
-	envEndpoint        = otelenv.EnvEndpoint
-	envTracesEndpoint  = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
-	envProtocol        = otelenv.EnvProtocol
-	envTracesProtocol  = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
-	envHeaders         = otelenv.EnvHeaders
-	envTracesHeaders   = "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
-	envSampler         = "OTEL_TRACES_SAMPLER"
-	envSamplerArg      = "OTEL_TRACES_SAMPLER_ARG"
-	envPropagators     = "OTEL_PROPAGATORS"
-	protocolHTTP       = otelenv.ProtocolHTTP
-	protocolGRPC       = otelenv.ProtocolGRPC
-	exporterOTLP       = otelenv.ExporterOTLP
-	exporterConsole    = otelenv.ExporterConsole
-	exporterNone       = otelenv.ExporterNone
-	sourceEnv          = otelenv.SourceEnv
-	sourceOption       = otelenv.SourceOption
-	sourceDefault      = otelenv.SourceDefault
-	sourceEndpointOnly = otelenv.SourceEndpointOnly
+	envExporter    = "OTEL_TRACES_EXPORTER"
+	envSampler     = "OTEL_TRACES_SAMPLER"
+	envSamplerArg  = "OTEL_TRACES_SAMPLER_ARG"
+	envPropagators = "OTEL_PROPAGATORS"
 )
 
 // plan is the effective configuration: what Setup will build, resolved
@@ -81,7 +66,7 @@ func resolve(o *options) (plan, error) {
 
 func resolveEnv(o *options, env *otelenv.Env) (plan, error) {
 	var p plan
-	p.Disabled = env.Bool(envDisabled, o.disabled)
+	p.Disabled = env.Bool(otelenv.EnvSDKDisabled, o.disabled)
 
 	var err error
 	if p.sampler, p.SamplerSource, err = resolveSampler(o, env); err != nil {
@@ -102,9 +87,9 @@ func resolveEnv(o *options, env *otelenv.Env) (plan, error) {
 func resolveSampler(o *options, env *otelenv.Env) (sdktrace.Sampler, string, error) {
 	fallback := func() (sdktrace.Sampler, string, error) {
 		if o.sampler != nil {
-			return o.sampler, sourceOption, nil
+			return o.sampler, otelenv.SourceOption, nil
 		}
-		return sdktrace.ParentBased(sdktrace.AlwaysSample()), sourceDefault, nil
+		return sdktrace.ParentBased(sdktrace.AlwaysSample()), otelenv.SourceDefault, nil
 	}
 	raw := strings.TrimSpace(env.Get(envSampler))
 	name := strings.ToLower(raw)
@@ -125,17 +110,17 @@ func resolveSampler(o *options, env *otelenv.Env) (sdktrace.Sampler, string, err
 	}
 	switch name {
 	case "always_on":
-		return sdktrace.AlwaysSample(), sourceEnv, nil
+		return sdktrace.AlwaysSample(), otelenv.SourceEnv, nil
 	case "always_off":
-		return sdktrace.NeverSample(), sourceEnv, nil
+		return sdktrace.NeverSample(), otelenv.SourceEnv, nil
 	case "traceidratio":
-		return ratio(), sourceEnv, nil
+		return ratio(), otelenv.SourceEnv, nil
 	case "parentbased_always_on":
-		return sdktrace.ParentBased(sdktrace.AlwaysSample()), sourceEnv, nil
+		return sdktrace.ParentBased(sdktrace.AlwaysSample()), otelenv.SourceEnv, nil
 	case "parentbased_always_off":
-		return sdktrace.ParentBased(sdktrace.NeverSample()), sourceEnv, nil
+		return sdktrace.ParentBased(sdktrace.NeverSample()), otelenv.SourceEnv, nil
 	case "parentbased_traceidratio":
-		return sdktrace.ParentBased(ratio()), sourceEnv, nil
+		return sdktrace.ParentBased(ratio()), otelenv.SourceEnv, nil
 	}
 	s, source, err := fallback()
 	if err == nil {
@@ -176,37 +161,37 @@ func resolvePropagators(o *options, env *otelenv.Env) (propagation.TextMapPropag
 }
 
 func resolveExporters(o *options, env *otelenv.Env) ([]exporterPlan, string, error) {
-	names, source := env.List(envExporter), sourceEnv
+	names, source := env.List(envExporter), otelenv.SourceEnv
 	if len(names) == 0 {
-		names, source = o.exporters, sourceOption
+		names, source = o.exporters, otelenv.SourceOption
 	}
 	if len(names) == 0 {
 		// The specification's default is otlp, which would send to
 		// localhost and log a refused connection on every export when
 		// nothing listens there. Export only when told where to.
 		if !env.EndpointSet() && o.endpoint == "" {
-			return nil, sourceDefault, nil
+			return nil, otelenv.SourceDefault, nil
 		}
-		names, source = []string{exporterOTLP}, sourceEndpointOnly
+		names, source = []string{otelenv.ExporterOTLP}, otelenv.SourceEndpointOnly
 	}
 	var out []exporterPlan
 	seen := map[string]bool{}
 	for _, n := range names {
-		if n == exporterNone || seen[n] {
+		if n == otelenv.ExporterNone || seen[n] {
 			continue
 		}
 		seen[n] = true
 		switch n {
-		case exporterConsole:
+		case otelenv.ExporterConsole:
 			out = append(out, exporterPlan{Name: n})
-		case exporterOTLP:
+		case otelenv.ExporterOTLP:
 			e, err := env.OTLP(otelenv.OTLPOptions{Protocol: o.protocol, Endpoint: o.endpoint})
 			if err != nil {
 				return nil, source, err
 			}
 			out = append(out, exporterPlan(e))
 		default:
-			if source != sourceEnv {
+			if source != otelenv.SourceEnv {
 				return nil, source, errorsx.InvalidArgument.New("tracing: unknown exporter (want otlp, console or none)",
 					"option", "WithExporter", "value", n)
 			}

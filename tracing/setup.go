@@ -159,9 +159,9 @@ func versionOf(bi *debug.BuildInfo) string {
 
 func newExporter(ctx context.Context, e exporterPlan, o *options) (sdktrace.SpanExporter, error) {
 	switch {
-	case e.Name == exporterConsole:
+	case e.Name == otelenv.ExporterConsole:
 		return stdouttrace.New(stdouttrace.WithWriter(otelenv.ConsoleWriter(o.console)))
-	case e.Protocol == protocolGRPC:
+	case e.Protocol == otelenv.ProtocolGRPC:
 		return otlptracegrpc.New(ctx, otelenv.ExporterOptions(otelenv.Exporter(e), o.headers,
 			otlptracegrpc.WithEndpointURL, otlptracegrpc.WithHeaders)...)
 	default:
@@ -182,9 +182,7 @@ func logPlan(log *zap.Logger, p plan, res *resource.Resource) {
 	if log == nil {
 		return
 	}
-	for _, w := range p.Warnings {
-		otelenv.LogWarning(log, "tracing", otelenv.Warning(w))
-	}
+	otelenv.LogWarnings(log, "tracing", p.Warnings)
 	fields := []zap.Field{zap.Bool("disabled", p.Disabled)}
 	fields = append(fields, otelenv.ResourceFields(res, semconv.ServiceNameKey, semconv.ServiceVersionKey)...)
 	exps := make([]string, 0, len(p.Exporters))
@@ -205,7 +203,7 @@ func logPlan(log *zap.Logger, p plan, res *resource.Resource) {
 }
 
 func (e exporterPlan) describe() string {
-	if e.Name != exporterOTLP {
+	if e.Name != otelenv.ExporterOTLP {
 		return e.Name
 	}
 	return e.Name + " " + e.Protocol + " " + e.Endpoint

@@ -11,8 +11,8 @@
 //
 // The specification says that a value that is not valid is warned about
 // and the default applies; the service starts. An [Env] collects these as
-// [Warning] values while a package resolves its plan, and [LogWarning]
-// logs each. An option set in code that is not valid is the program's
+// [Warning] values while a package resolves its plan, and [LogWarnings]
+// logs each once. An option set in code that is not valid is the program's
 // own mistake: [Env.OTLP] returns an errorsx InvalidArgument error naming
 // the option and the value.
 //

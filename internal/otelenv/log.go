@@ -6,18 +6,22 @@ import (
 	"go.uber.org/zap"
 )
 
-// LogWarning logs w at warn level, naming the variable, the value and what
-// is used instead. pkg begins the message. A nil log logs nothing.
+// LogWarnings logs each warning once, at warn level, naming the variable,
+// the value and what is used instead. pkg begins the message. A nil log
+// logs nothing. W is [Warning] or a package's own type of it.
 //
 //	{"level":"warn","msg":"tracing: an OTEL_* value is not valid and is ignored",
 //	 "variable":"OTEL_TRACES_SAMPLER","value":"sometimes",
 //	 "using":"ParentBased{...} (unknown sampler)"}
-func LogWarning(log *zap.Logger, pkg string, w Warning) {
+func LogWarnings[W ~struct{ Variable, Value, Using string }](log *zap.Logger, pkg string, warnings []W) {
 	if log == nil {
 		return
 	}
-	log.Warn(pkg+": an OTEL_* value is not valid and is ignored",
-		zap.String("variable", w.Variable), zap.String("value", w.Value), zap.String("using", w.Using))
+	for _, w := range warnings {
+		w := Warning(w)
+		log.Warn(pkg+": an OTEL_* value is not valid and is ignored",
+			zap.String("variable", w.Variable), zap.String("value", w.Value), zap.String("using", w.Using))
+	}
 }
 
 // ResourceFields returns the log fields of the keys res has, in the order
