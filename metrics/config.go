@@ -41,12 +41,14 @@ type plan struct {
 }
 
 // warning is one variable whose value was not valid, and what applies
-// instead.
+// instead: otelenv's Warning as a type of the package's own, which the
+// tests may write without field names.
 type warning otelenv.Warning
 
 // exporterPlan describes one push exporter. EndpointFromEnv says that the
-// exporter reads the endpoint from the environment itself (with its
-// headers, TLS and timeout variables).
+// exporter reads the endpoint from the environment itself (with its TLS
+// and timeout variables); the package has no headers option, so the
+// exporter reads the headers from there in any case.
 type exporterPlan otelenv.Exporter
 
 // describe is the exporter as the configuration line shows it, with what

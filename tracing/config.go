@@ -44,7 +44,8 @@ type plan struct {
 }
 
 // warning is one variable whose value was not valid, and what applies
-// instead.
+// instead: otelenv's Warning as a type of the package's own, which the
+// tests may write without field names.
 type warning otelenv.Warning
 
 // exporterPlan describes one exporter. EndpointFromEnv and HeadersFromEnv
