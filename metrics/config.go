@@ -1,46 +1,25 @@
 package metrics
 
 import (
-	"fmt"
-	"net/url"
-	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/supportkit/supportkit/errorsx"
+	"github.com/supportkit/supportkit/internal/otelenv"
 )
 
-// The standard variables Setup reads. The OTLP exporters read their own
-// (OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT, _COMPRESSION, _CERTIFICATE,
-// _TEMPORALITY_PREFERENCE, ...) and the SDK reads
+// The variables Setup reads that are the package's own; package otelenv
+// reads those the tracing package reads too (OTEL_SDK_DISABLED, the OTLP
+// endpoint and protocol). The OTLP exporters read their own
+// (OTEL_EXPORTER_OTLP_[METRICS_]HEADERS, _TIMEOUT, _COMPRESSION,
+// _CERTIFICATE, _TEMPORALITY_PREFERENCE, ...) and the SDK reads
 // OTEL_METRICS_EXEMPLAR_FILTER when Setup creates them.
 const (
-	envDisabled        = "OTEL_SDK_DISABLED"
-	envExporter        = "OTEL_METRICS_EXPORTER"
-	envInterval        = "OTEL_METRIC_EXPORT_INTERVAL"
-	envEndpoint        = "OTEL_EXPORTER_OTLP_ENDPOINT"
-	envMetricsEndpoint = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"
-	envProtocol        = "OTEL_EXPORTER_OTLP_PROTOCOL"
-	envMetricsProtocol = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"
-	envHeaders         = "OTEL_EXPORTER_OTLP_HEADERS"
-	envMetricsHeaders  = "OTEL_EXPORTER_OTLP_METRICS_HEADERS"
+	envExporter = "OTEL_METRICS_EXPORTER"
+	envInterval = "OTEL_METRIC_EXPORT_INTERVAL"
 
-	protocolHTTP       = "http/protobuf"
-	protocolGRPC       = "grpc"
-	defaultHTTPMetrics = "http://localhost:4318/v1/metrics"
-	defaultGRPCMetrics = "http://localhost:4317"
-	httpMetricsURLPath = "/v1/metrics"
-	defaultInterval    = 60 * time.Second
-
-	exporterOTLP       = "otlp"
 	exporterPrometheus = "prometheus"
-	exporterConsole    = "console"
-	exporterNone       = "none"
-
-	sourceEnv          = "env"
-	sourceDefault      = "default"
-	sourceEndpointOnly = "endpoint configured"
+	defaultInterval    = 60 * time.Second
+	maxInterval        = 24 * time.Hour
 )
 
 // plan is the effective configuration, resolved from the options and the
@@ -62,46 +41,20 @@ type plan struct {
 }
 
 // warning is one variable whose value was not valid, and what applies
-// instead.
-type warning struct {
-	Variable, Value, Using string
-}
+// instead: otelenv's Warning as a type of the package's own, which the
+// tests may write without field names.
+type warning otelenv.Warning
 
-func (p *plan) warn(variable, value, using string) {
-	p.Warnings = append(p.Warnings, warning{variable, value, using})
-}
+// exporterPlan describes one push exporter. EndpointFromEnv says that the
+// exporter reads the endpoint from the environment itself (with its TLS
+// and timeout variables); the package has no headers option, so the
+// exporter reads the headers from there in any case.
+type exporterPlan otelenv.Exporter
 
-// exporterPlan describes one push exporter.
-type exporterPlan struct {
-	Name     string
-	Protocol string // otlp only
-	Endpoint string // otlp only: the URL metrics are sent to
-	// EndpointFromEnv says that the exporter reads the endpoint from the
-	// environment itself (with its headers, TLS and timeout variables).
-	EndpointFromEnv bool
-}
-
+// describe is the exporter as the configuration line shows it, with what
+// in the endpoint may be a credential hidden.
 func (e exporterPlan) describe() string {
-	if e.Name != exporterOTLP {
-		return e.Name
-	}
-	return e.Name + " " + e.Protocol + " " + redactURL(e.Endpoint)
-}
-
-// redactURL hides what in an endpoint URL may be a credential (a user and
-// password, a query such as ?api_key=) before it is logged.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(not a URL)"
-	}
-	if u.User != nil {
-		u.User = url.User("REDACTED")
-	}
-	if u.RawQuery != "" {
-		u.RawQuery = "REDACTED"
-	}
-	return u.String()
+	return otelenv.Exporter(e).Describe()
 }
 
 // resolve computes the plan. With newResource it is the only place that
@@ -115,26 +68,17 @@ func resolve(o *options) (plan, error) {
 	if o.interval > 0 {
 		p.Interval = o.interval
 	}
-	if v := strings.TrimSpace(os.Getenv(envDisabled)); v != "" {
-		// The specification's boolean: "true" or "false", any case; any
-		// other value is warned about and the default (false) applies.
-		switch strings.ToLower(v) {
-		case "true":
-			p.Off, p.OffReason = true, envDisabled+"=true"
-		case "false":
-		default:
-			p.warn(envDisabled, v, "false (not a boolean: true or false)")
-		}
+	env := &otelenv.Env{Signal: otelenv.Metrics, Package: "metrics"}
+	if env.Bool(otelenv.EnvSDKDisabled, false) {
+		p.Off, p.OffReason = true, otelenv.EnvSDKDisabled+"=true"
 	}
-	if raw := strings.TrimSpace(os.Getenv(envInterval)); raw != "" {
-		ms, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || ms <= 0 || ms > int64(24*time.Hour/time.Millisecond) {
-			p.warn(envInterval, raw, fmt.Sprintf("%d (milliseconds, a positive integer)", p.Interval.Milliseconds()))
-		} else {
-			p.Interval = time.Duration(ms) * time.Millisecond
-		}
+	p.Interval = env.Milliseconds(envInterval, p.Interval, maxInterval)
+	if err := resolveExporters(o, &p, env); err != nil {
+		return p, err
 	}
-	resolveExporters(o, &p)
+	for _, w := range env.Warnings {
+		p.Warnings = append(p.Warnings, warning(w))
+	}
 	if !p.Off && !p.Prometheus && len(p.Push) == 0 && len(o.readers) == 0 {
 		// Nothing would ever read a measurement: skip the SDK entirely so
 		// that the middleware costs nothing.
@@ -151,22 +95,21 @@ func resolve(o *options) (plan, error) {
 // neither prometheus nor (with WithPrometheus) anything but none; push
 // exporters come from OTEL_METRICS_EXPORTER, or from an OTLP endpoint
 // alone.
-func resolveExporters(o *options, p *plan) {
-	raw := os.Getenv(envExporter)
-	names := splitList(raw)
+func resolveExporters(o *options, p *plan, env *otelenv.Env) error {
+	names := env.List(envExporter)
 	if len(names) == 0 {
-		p.ExporterSource = sourceDefault
+		p.ExporterSource = otelenv.SourceDefault
 		p.Prometheus = true
 		// The specification's default is otlp, which would send to
 		// localhost and log a refused connection on every export when
 		// nothing listens there. Push only when told where to.
-		if os.Getenv(envMetricsEndpoint) != "" || os.Getenv(envEndpoint) != "" {
-			p.ExporterSource = sourceEndpointOnly
-			p.Push = append(p.Push, resolveOTLP(p))
+		if env.EndpointSet() {
+			p.ExporterSource = otelenv.SourceEndpointOnly
+			return p.addOTLP(env)
 		}
-		return
+		return nil
 	}
-	p.ExporterSource = sourceEnv
+	p.ExporterSource = otelenv.SourceEnv
 	seen := map[string]bool{}
 	valid := 0
 	for _, n := range names {
@@ -175,75 +118,45 @@ func resolveExporters(o *options, p *plan) {
 		}
 		seen[n] = true
 		switch n {
-		case exporterNone:
+		case otelenv.ExporterNone:
 			valid++
 		case exporterPrometheus:
 			valid++
 			p.Prometheus = true
-		case exporterConsole:
+		case otelenv.ExporterConsole:
 			valid++
 			p.Push = append(p.Push, exporterPlan{Name: n})
-		case exporterOTLP:
+		case otelenv.ExporterOTLP:
 			valid++
-			p.Push = append(p.Push, resolveOTLP(p))
+			if err := p.addOTLP(env); err != nil {
+				return err
+			}
 		default:
-			p.warn(envExporter, n, "the other exporters named (want otlp, prometheus, console or none)")
+			env.Warn(envExporter, n, "the other exporters named (want otlp, prometheus, console or none)")
 		}
 	}
 	if valid == 0 {
 		// Nothing valid was named: the default applies, as it would
 		// with the variable unset.
 		p.Prometheus = true
-		p.ExporterSource = sourceDefault
-		return
+		p.ExporterSource = otelenv.SourceDefault
+		return nil
 	}
-	onlyNone := seen[exporterNone] && !p.Prometheus && len(p.Push) == 0
+	onlyNone := seen[otelenv.ExporterNone] && !p.Prometheus && len(p.Push) == 0
 	if o.prometheus && !onlyNone {
 		p.Prometheus = true
 	}
+	return nil
 }
 
-func resolveOTLP(p *plan) exporterPlan {
-	e := exporterPlan{Name: exporterOTLP, Protocol: protocolHTTP}
-	variable, raw := "", ""
-	switch {
-	case os.Getenv(envMetricsProtocol) != "":
-		variable, raw = envMetricsProtocol, os.Getenv(envMetricsProtocol)
-	case os.Getenv(envProtocol) != "":
-		variable, raw = envProtocol, os.Getenv(envProtocol)
+// addOTLP adds the OTLP exporter the environment describes. The package
+// has no endpoint or protocol option: only the environment decides, and
+// what is not valid there is a warning, not an error.
+func (p *plan) addOTLP(env *otelenv.Env) error {
+	e, err := env.OTLP(otelenv.OTLPOptions{})
+	if err != nil {
+		return err
 	}
-	if variable != "" {
-		switch v := strings.ToLower(strings.TrimSpace(raw)); v {
-		case protocolHTTP, protocolGRPC:
-			e.Protocol = v
-		default:
-			p.warn(variable, raw, protocolHTTP+" (want http/protobuf or grpc)")
-		}
-	}
-	switch {
-	case os.Getenv(envMetricsEndpoint) != "":
-		e.Endpoint, e.EndpointFromEnv = os.Getenv(envMetricsEndpoint), true
-	case os.Getenv(envEndpoint) != "":
-		e.Endpoint, e.EndpointFromEnv = os.Getenv(envEndpoint), true
-		if e.Protocol == protocolHTTP {
-			e.Endpoint = strings.TrimRight(e.Endpoint, "/") + httpMetricsURLPath
-		}
-	case e.Protocol == protocolGRPC:
-		e.Endpoint = defaultGRPCMetrics
-	default:
-		e.Endpoint = defaultHTTPMetrics
-	}
-	return e
-}
-
-// splitList splits a comma-separated variable into trimmed, lower-case,
-// non-empty names.
-func splitList(s string) []string {
-	var out []string
-	for part := range strings.SplitSeq(s, ",") {
-		if part = strings.ToLower(strings.TrimSpace(part)); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
+	p.Push = append(p.Push, exporterPlan(e))
+	return nil
 }

@@ -2,11 +2,8 @@ package metrics
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +22,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.uber.org/zap"
+
+	"github.com/supportkit/supportkit/internal/otelenv"
 )
 
 // ScopeName is the instrumentation scope of the instruments this package
@@ -205,55 +204,21 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 func newResource(ctx context.Context, o *options) (*resource.Resource, error) {
 	name := o.serviceName
 	if name == "" {
-		name = executableName()
+		name = otelenv.ExecutableName()
 	}
-	// Detectors merge in order, the later winning: the environment
-	// (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) comes last because the
-	// specification says it overrides the code.
-	res, err := resource.New(ctx,
-		resource.WithTelemetrySDK(),
-		resource.WithHost(),
-		resource.WithAttributes(semconv.ServiceName(name)),
-		resource.WithFromEnv(),
-	)
-	if err != nil && !errors.Is(err, resource.ErrPartialResource) {
-		return nil, err
-	}
-	return res, nil
-}
-
-func executableName() string {
-	exe, err := os.Executable()
-	if err != nil && len(os.Args) > 0 {
-		exe = os.Args[0]
-	}
-	name := strings.TrimSuffix(filepath.Base(exe), ".exe")
-	if name == "" || name == "." {
-		return "unknown_service:go"
-	}
-	return name
+	return otelenv.Resource(ctx, semconv.ServiceName(name))
 }
 
 func newExporter(ctx context.Context, e exporterPlan, o *options) (sdkmetric.Exporter, error) {
 	switch {
-	case e.Name == exporterConsole:
-		w := o.console
-		if w == nil {
-			w = os.Stdout
-		}
-		return stdoutmetric.New(stdoutmetric.WithWriter(w))
-	case e.Protocol == protocolGRPC:
-		var opts []otlpmetricgrpc.Option
-		if !e.EndpointFromEnv {
-			opts = append(opts, otlpmetricgrpc.WithEndpointURL(e.Endpoint))
-		}
-		return otlpmetricgrpc.New(ctx, opts...)
+	case e.Name == otelenv.ExporterConsole:
+		return stdoutmetric.New(stdoutmetric.WithWriter(otelenv.ConsoleWriter(o.console)))
+	case e.Protocol == otelenv.ProtocolGRPC:
+		return otlpmetricgrpc.New(ctx, otelenv.ExporterOptions(otelenv.Exporter(e), nil,
+			otlpmetricgrpc.WithEndpointURL, otlpmetricgrpc.WithHeaders)...)
 	default:
-		var opts []otlpmetrichttp.Option
-		if !e.EndpointFromEnv {
-			opts = append(opts, otlpmetrichttp.WithEndpointURL(e.Endpoint))
-		}
-		return otlpmetrichttp.New(ctx, opts...)
+		return otlpmetrichttp.New(ctx, otelenv.ExporterOptions(otelenv.Exporter(e), nil,
+			otlpmetrichttp.WithEndpointURL, otlpmetrichttp.WithHeaders)...)
 	}
 }
 
@@ -268,20 +233,13 @@ func logPlan(log *zap.Logger, p plan, res *resource.Resource) {
 	if log == nil {
 		return
 	}
-	for _, w := range p.Warnings {
-		log.Warn("metrics: an OTEL_* value is not valid and is ignored",
-			zap.String("variable", w.Variable), zap.String("value", w.Value), zap.String("using", w.Using))
-	}
+	otelenv.LogWarnings(log, "metrics", p.Warnings)
 	if p.Off {
 		log.Info("metrics configured", zap.Bool("off", true), zap.String("because", p.OffReason))
 		return
 	}
 	fields := []zap.Field{zap.Bool("off", false)}
-	if res != nil {
-		if v, ok := res.Set().Value(semconv.ServiceNameKey); ok {
-			fields = append(fields, zap.String(string(semconv.ServiceNameKey), v.Emit()))
-		}
-	}
+	fields = append(fields, otelenv.ResourceFields(res, semconv.ServiceNameKey)...)
 	exps := make([]string, 0, len(p.Push))
 	for _, e := range p.Push {
 		exps = append(exps, e.describe())

@@ -2,11 +2,7 @@ package tracing
 
 import (
 	"context"
-	"errors"
-	"os"
-	"path/filepath"
 	"runtime/debug"
-	"strings"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -18,6 +14,8 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
+
+	"github.com/supportkit/supportkit/internal/otelenv"
 )
 
 // Setup configures OpenTelemetry tracing from opts and the standard OTEL_*
@@ -123,31 +121,10 @@ func newResource(ctx context.Context, o *options) (*resource.Resource, error) {
 		attrs = append(attrs, semconv.ServiceVersion(version))
 	}
 	attrs = append(attrs, o.attrs...)
-	// Detectors merge in order, the later winning: the environment comes
-	// last because the specification says it overrides the code.
-	res, err := resource.New(ctx,
-		resource.WithTelemetrySDK(),
-		resource.WithHost(),
-		resource.WithAttributes(attrs...),
-		resource.WithFromEnv(),
-	)
-	if err != nil && !errors.Is(err, resource.ErrPartialResource) {
-		return nil, err
-	}
-	return res, nil
+	return otelenv.Resource(ctx, attrs...)
 }
 
-func executableName() string {
-	exe, err := os.Executable()
-	if err != nil && len(os.Args) > 0 {
-		exe = os.Args[0]
-	}
-	name := strings.TrimSuffix(filepath.Base(exe), ".exe")
-	if name == "" || name == "." {
-		return "unknown_service:go"
-	}
-	return name
-}
+var executableName = otelenv.ExecutableName
 
 // buildVersion returns the main module's version, or the VCS revision the
 // binary was built from, or "".
@@ -182,30 +159,14 @@ func versionOf(bi *debug.BuildInfo) string {
 
 func newExporter(ctx context.Context, e exporterPlan, o *options) (sdktrace.SpanExporter, error) {
 	switch {
-	case e.Name == exporterConsole:
-		w := o.console
-		if w == nil {
-			w = os.Stdout
-		}
-		return stdouttrace.New(stdouttrace.WithWriter(w))
-	case e.Protocol == protocolGRPC:
-		var opts []otlptracegrpc.Option
-		if !e.EndpointFromEnv {
-			opts = append(opts, otlptracegrpc.WithEndpointURL(e.Endpoint))
-		}
-		if !e.HeadersFromEnv && len(o.headers) > 0 {
-			opts = append(opts, otlptracegrpc.WithHeaders(o.headers))
-		}
-		return otlptracegrpc.New(ctx, opts...)
+	case e.Name == otelenv.ExporterConsole:
+		return stdouttrace.New(stdouttrace.WithWriter(otelenv.ConsoleWriter(o.console)))
+	case e.Protocol == otelenv.ProtocolGRPC:
+		return otlptracegrpc.New(ctx, otelenv.ExporterOptions(otelenv.Exporter(e), o.headers,
+			otlptracegrpc.WithEndpointURL, otlptracegrpc.WithHeaders)...)
 	default:
-		var opts []otlptracehttp.Option
-		if !e.EndpointFromEnv {
-			opts = append(opts, otlptracehttp.WithEndpointURL(e.Endpoint))
-		}
-		if !e.HeadersFromEnv && len(o.headers) > 0 {
-			opts = append(opts, otlptracehttp.WithHeaders(o.headers))
-		}
-		return otlptracehttp.New(ctx, opts...)
+		return otlptracehttp.New(ctx, otelenv.ExporterOptions(otelenv.Exporter(e), o.headers,
+			otlptracehttp.WithEndpointURL, otlptracehttp.WithHeaders)...)
 	}
 }
 
@@ -221,18 +182,9 @@ func logPlan(log *zap.Logger, p plan, res *resource.Resource) {
 	if log == nil {
 		return
 	}
-	for _, w := range p.Warnings {
-		log.Warn("tracing: an OTEL_* value is not valid and is ignored",
-			zap.String("variable", w.Variable), zap.String("value", w.Value), zap.String("using", w.Using))
-	}
+	otelenv.LogWarnings(log, "tracing", p.Warnings)
 	fields := []zap.Field{zap.Bool("disabled", p.Disabled)}
-	if res != nil {
-		for _, k := range []attribute.Key{semconv.ServiceNameKey, semconv.ServiceVersionKey} {
-			if v, ok := res.Set().Value(k); ok {
-				fields = append(fields, zap.String(string(k), v.Emit()))
-			}
-		}
-	}
+	fields = append(fields, otelenv.ResourceFields(res, semconv.ServiceNameKey, semconv.ServiceVersionKey)...)
 	exps := make([]string, 0, len(p.Exporters))
 	for _, e := range p.Exporters {
 		exps = append(exps, e.describe())
@@ -251,7 +203,7 @@ func logPlan(log *zap.Logger, p plan, res *resource.Resource) {
 }
 
 func (e exporterPlan) describe() string {
-	if e.Name != exporterOTLP {
+	if e.Name != otelenv.ExporterOTLP {
 		return e.Name
 	}
 	return e.Name + " " + e.Protocol + " " + e.Endpoint
