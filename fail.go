@@ -16,6 +16,7 @@ import (
 
 	"github.com/supportkit/supportkit/errorsx"
 	"github.com/supportkit/supportkit/flightrec"
+	"github.com/supportkit/supportkit/internal/tokenshape"
 	"github.com/supportkit/supportkit/metrics"
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/tracing"
@@ -31,7 +32,8 @@ import (
 //     the error's message, secrets redacted) and one exception event with
 //     the type, message and stack, and the event ID as sentry.event_id;
 //   - one log line, "request failed", at warn for a 4xx and error for a
-//     5xx, with trace_id, span_id, the method, the route, reference_id,
+//     5xx, with trace_id, span_id, the method, the path (token-like
+//     segments redacted), the route, reference_id,
 //     the error as a structured object and, when reported, event_id;
 //   - the application/problem+json answer whose reference_id is the
 //     event ID, or, when nothing was reported (a 4xx, or an event storm
@@ -81,11 +83,12 @@ func (s *Service) Fail(w http.ResponseWriter, r *http.Request, err error) (refer
 		route = "unmatched"
 	}
 	if s.cfg.slogger != nil {
-		s.slogFailure(ctx, level, r.Method, route, ref, err)
+		s.slogFailure(ctx, level, r.Method, tokenshape.RedactSegments(r.URL.Path, errorsx.Redacted), route, ref, err)
 	} else {
 		// The line's caller is the handler that called Fail.
 		s.Log(ctx).WithOptions(zap.AddCallerSkip(1)).Log(level, "request failed",
 			zap.String("method", r.Method),
+			zap.String("path", tokenshape.RedactSegments(r.URL.Path, errorsx.Redacted)),
 			zap.String("route", route),
 			zap.String("reference_id", ref),
 			errorsx.Zap(err))
@@ -105,7 +108,7 @@ func newReference() string {
 // slogFailure is Fail's log line for an application that logs with
 // log/slog: the same keys and error object as the zap line, its source
 // the handler that called Fail.
-func (s *Service) slogFailure(ctx context.Context, level zapcore.Level, method, route, ref string, err error) {
+func (s *Service) slogFailure(ctx context.Context, level zapcore.Level, method, path, route, ref string, err error) {
 	l := slog.LevelWarn
 	if level >= zap.ErrorLevel {
 		l = slog.LevelError
@@ -117,6 +120,6 @@ func (s *Service) slogFailure(ctx context.Context, level zapcore.Level, method, 
 	var pcs [1]uintptr
 	runtime.Callers(3, pcs[:]) // Callers, slogFailure, Fail
 	rec := slog.NewRecord(time.Now(), l, "request failed", pcs[0])
-	rec.AddAttrs(slog.String("method", method), slog.String("route", route), slog.String("reference_id", ref), errorsx.Attr(err))
+	rec.AddAttrs(slog.String("method", method), slog.String("path", path), slog.String("route", route), slog.String("reference_id", ref), errorsx.Attr(err))
 	_ = h.Handle(ctx, rec)
 }

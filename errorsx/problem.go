@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/supportkit/supportkit/internal/tokenshape"
 )
@@ -125,15 +124,4 @@ func statusText(status int) string {
 
 // instance returns path with the segments that look like tokens replaced
 // by [Redacted], by the rule package reporting applies to paths too (internal/tokenshape).
-func instance(path string) string {
-	if !tokenshape.HasRandomRun(path) {
-		return path
-	}
-	segs := strings.Split(path, "/")
-	for i, seg := range segs {
-		if tokenshape.HasRandomRun(seg) {
-			segs[i] = Redacted
-		}
-	}
-	return strings.Join(segs, "/")
-}
+func instance(path string) string { return tokenshape.RedactSegments(path, Redacted) }

@@ -69,7 +69,9 @@ type Provider struct {
 func Setup(ctx context.Context, opts ...Option) (*Provider, error) {
 	o := &options{}
 	for _, opt := range opts {
-		opt(o)
+		if opt != nil {
+			opt(o)
+		}
 	}
 	p, err := resolve(o)
 	if err != nil {

@@ -202,9 +202,6 @@ func logPlan(log *zap.Logger, p plan, res *resource.Resource) {
 	log.Info("tracing configured", fields...)
 }
 
-func (e exporterPlan) describe() string {
-	if e.Name != otelenv.ExporterOTLP {
-		return e.Name
-	}
-	return e.Name + " " + e.Protocol + " " + e.Endpoint
-}
+// describe names the exporter for the log line, with a user, password
+// or query in its endpoint hidden (they often hold API keys).
+func (e exporterPlan) describe() string { return otelenv.Exporter(e).Describe() }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -496,5 +497,23 @@ func TestVersionOf(t *testing.T) {
 				t.Errorf("version mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSetupLogHidesEndpointCredentials: the configuration line never
+// shows a user, password or query of the OTLP endpoint.
+func TestSetupLogHidesEndpointCredentials(t *testing.T) {
+	clearEnv(t, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://user:hunter2@127.0.0.1:1/?api_key=k3y"})
+	core, logs := observer.New(zap.InfoLevel)
+	p, err := Setup(context.Background(), WithLogger(zap.New(core)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(context.Background())
+	for _, e := range logs.All() {
+		s := fmt.Sprint(e.ContextMap())
+		if strings.Contains(s, "hunter2") || strings.Contains(s, "k3y") {
+			t.Errorf("log line %q %s shows the endpoint's credentials", e.Message, s)
+		}
 	}
 }

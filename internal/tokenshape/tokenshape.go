@@ -1,5 +1,7 @@
 package tokenshape
 
+import "strings"
+
 // HasRandomRun reports whether s holds a run of 32 or more base64 or hex
 // characters shaped like a random token rather than a word, slug, number
 // or UUID: upper and lower case letters mixed with digits, or 32 hex
@@ -48,4 +50,20 @@ func randomLooking(run string) bool {
 		}
 	}
 	return digit && lower && upper
+}
+
+// RedactSegments returns path with each "/"-separated segment that holds
+// a random-looking run ([HasRandomRun]) replaced by with: the form in
+// which a request's path may be shown in a log line or an answer.
+func RedactSegments(path, with string) string {
+	if !HasRandomRun(path) {
+		return path
+	}
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		if HasRandomRun(seg) {
+			segs[i] = with
+		}
+	}
+	return strings.Join(segs, "/")
 }

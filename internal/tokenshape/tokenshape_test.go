@@ -22,3 +22,18 @@ func TestHasRandomRun(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactSegments(t *testing.T) {
+	const tok = "eyJhbGciOiJIUzI1NiJ9eyJzdWIiOiIxMjM0NTY3ODkwIn0dozjgNryP4J3jVmNHl0w5N"
+	for in, want := range map[string]string{
+		"/orders/42":                 "/orders/42",
+		"/reset/" + tok + "/confirm": "/reset/X/confirm",
+		"/a/" + tok:                  "/a/X",
+		"/":                          "/",
+		"/orders/3fa85f64-5717-4562-b3fc-2c963f66afa6": "/orders/3fa85f64-5717-4562-b3fc-2c963f66afa6",
+	} {
+		if got := RedactSegments(in, "X"); got != want {
+			t.Errorf("RedactSegments(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
