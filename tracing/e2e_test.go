@@ -90,6 +90,65 @@ func startReceiver(t *testing.T) *receiver {
 	return r
 }
 
+// requestSeries returns the http.server.request.duration series the
+// receiver got for service, as "route status [code]".
+func (r *receiver) requestSeries(t *testing.T, service string) map[string]bool {
+	t.Helper()
+	data, err := os.ReadFile(strings.TrimSuffix(r.out, ".jsonl") + ".metrics.jsonl")
+	if err != nil {
+		t.Fatalf("the receiver wrote no metrics: %v", err)
+	}
+	out := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var batch struct {
+			ResourceMetrics []struct {
+				Resource struct {
+					Attributes []otlpKV `json:"attributes"`
+				} `json:"resource"`
+				ScopeMetrics []struct {
+					Metrics []struct {
+						Name      string `json:"name"`
+						Histogram struct {
+							DataPoints []struct {
+								Attributes []otlpKV `json:"attributes"`
+							} `json:"dataPoints"`
+						} `json:"histogram"`
+					} `json:"metrics"`
+				} `json:"scopeMetrics"`
+			} `json:"resourceMetrics"`
+		}
+		if err := json.Unmarshal([]byte(line), &batch); err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		for _, rm := range batch.ResourceMetrics {
+			name := ""
+			for _, kv := range rm.Resource.Attributes {
+				if kv.Key == "service.name" {
+					name = kv.text()
+				}
+			}
+			if name != service {
+				continue
+			}
+			for _, sm := range rm.ScopeMetrics {
+				for _, m := range sm.Metrics {
+					if m.Name != "http.server.request.duration" {
+						continue
+					}
+					for _, dp := range m.Histogram.DataPoints {
+						a := map[string]string{}
+						for _, kv := range dp.Attributes {
+							a[kv.Key] = kv.text()
+						}
+						out[strings.TrimSpace(a["http.route"]+" "+a["http.response.status_code"]+" "+a["error.type"])] = true
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
 // span is what the tests read back from the receiver's OTLP JSON.
 type span struct {
 	Service      string
@@ -315,6 +374,25 @@ func TestE2ESpansReachARealOTLPReceiver(t *testing.T) {
 			// The user-facing reference of a 4xx is the trace ID itself.
 			if notFound["reference_id"] != notFound["trace_id"] || notFound["trace_id"] == nil {
 				t.Errorf("log line of /orders/999: reference_id %v, trace_id %v; want the same trace ID", notFound["reference_id"], notFound["trace_id"])
+			}
+
+			// The same endpoint takes the request metrics too (the generic
+			// OTEL_EXPORTER_OTLP_ENDPOINT serves every signal): pushed at
+			// shutdown, by route, status and errorsx code (issue 16).
+			wantMetrics := map[string]bool{
+				"/hello 200": true, "/orders/{id} 200": true, "/orders/{id} 404 not_found": true,
+				"/fail " + fmt.Sprint(statuses["/fail"]) + " internal": true,
+			}
+			series := rcv.requestSeries(t, service)
+			for k := range wantMetrics {
+				if !series[k] {
+					t.Errorf("no http.server.request.duration series %q at the receiver; got %v", k, series)
+				}
+			}
+			for k := range series {
+				if strings.Contains(k, "livez") || strings.Contains(k, "/orders/1 ") || strings.Contains(k, "/orders/999") {
+					t.Errorf("series %q: probes and raw paths must not be series", k)
+				}
 			}
 		})
 	}

@@ -6,7 +6,7 @@
 // collector's dependencies never enter supportkit's go.mod;
 // .ci/setup.d/otlp-receiver.sh builds it.
 //
-//	otlp-receiver -grpc 127.0.0.1:4317 -http 127.0.0.1:4318 -out spans.jsonl
+//	otlp-receiver -grpc 127.0.0.1:4317 -http 127.0.0.1:4318 -out spans.jsonl [-metrics-out metrics.jsonl]
 //
 // It prints "ready" on standard output once both listeners are up and
 // stops on SIGTERM or SIGINT.
@@ -14,15 +14,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
@@ -46,7 +49,11 @@ func run() error {
 	grpcAddr := flag.String("grpc", "127.0.0.1:4317", "OTLP/gRPC listen address")
 	httpAddr := flag.String("http", "127.0.0.1:4318", "OTLP/HTTP listen address")
 	out := flag.String("out", "spans.jsonl", "file to append received spans to, one OTLP JSON batch per line")
+	metricsOut := flag.String("metrics-out", "", "file to append received metrics to, one OTLP JSON batch per line (default: the spans file's name with .metrics.jsonl)")
 	flag.Parse()
+	if *metricsOut == "" {
+		*metricsOut = strings.TrimSuffix(*out, ".jsonl") + ".metrics.jsonl"
+	}
 
 	f, err := os.OpenFile(*out, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -64,6 +71,25 @@ func run() error {
 		mu.Lock()
 		defer mu.Unlock()
 		_, err = f.Write(append(b, '\n'))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	mf, err := os.OpenFile(*metricsOut, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer mf.Close()
+	metricsMarshaler := &pmetric.JSONMarshaler{}
+	nextMetrics, err := consumer.NewMetrics(func(_ context.Context, md pmetric.Metrics) error {
+		b, err := metricsMarshaler.MarshalMetrics(md)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		_, err = mf.Write(append(b, '\n'))
 		return err
 	})
 	if err != nil {
@@ -89,14 +115,23 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	// The traces and metrics receivers of one configuration are one
+	// shared receiver: started and stopped once.
 	r, err := factory.CreateTraces(ctx, set, cfg, next)
+	if err != nil {
+		return err
+	}
+	rm, err := factory.CreateMetrics(ctx, set, cfg, nextMetrics)
 	if err != nil {
 		return err
 	}
 	if err := r.Start(ctx, host{}); err != nil {
 		return err
 	}
+	if err := rm.Start(ctx, host{}); err != nil {
+		return err
+	}
 	fmt.Println("ready")
 	<-ctx.Done()
-	return r.Shutdown(context.Background())
+	return errors.Join(r.Shutdown(context.Background()), rm.Shutdown(context.Background()))
 }
