@@ -3,15 +3,12 @@
 package tracing_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,82 +16,29 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/supportkit/supportkit/internal/otlptest"
 	"github.com/supportkit/supportkit/internal/servicetest"
 )
 
-// receiverBin is where .ci/setup.d/otlp-receiver.sh installs the OTLP
-// receiver (the OpenTelemetry Collector's otlpreceiver writing OTLP JSON to
-// a file); SUPPORTKIT_OTLP_RECEIVER overrides it.
-const receiverBin = "/usr/local/bin/supportkit-otlp-receiver"
-
 type receiver struct {
 	GRPC, HTTP string // host:port
-	out        string
+	out        string // the spans file
+	metrics    string // the metrics file
 }
 
-// startReceiver runs the OTLP receiver on two free ports of 127.0.0.1 and
-// stops it when the test ends.
+// startReceiver runs the OTLP receiver (internal/otlptest) and stops it
+// when the test ends.
 func startReceiver(t *testing.T) *receiver {
 	t.Helper()
-	bin := os.Getenv("SUPPORTKIT_OTLP_RECEIVER")
-	if bin == "" {
-		bin = receiverBin
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("the OTLP receiver is not installed (%v): run .ci/setup.d/otlp-receiver.sh, or set SUPPORTKIT_OTLP_RECEIVER to its path", err)
-	}
-	r := &receiver{GRPC: servicetest.FreeAddr(t), HTTP: servicetest.FreeAddr(t), out: filepath.Join(t.TempDir(), "spans.jsonl")}
-	cmd := exec.Command(bin, "-grpc", r.GRPC, "-http", r.HTTP, "-out", r.out)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		ok := false
-		for sc.Scan() {
-			if sc.Text() == "ready" {
-				ok = true
-				break
-			}
-		}
-		ready <- ok
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-			t.Errorf("the OTLP receiver did not stop within 15s of SIGTERM")
-		}
-	})
-	select {
-	case ok := <-ready:
-		if !ok {
-			t.Fatalf("the OTLP receiver exited before it was ready:\n%s", stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the OTLP receiver was not ready within 30s:\n%s", stderr.String())
-	}
-	return r
+	r := otlptest.Start(t)
+	return &receiver{GRPC: r.GRPC, HTTP: r.HTTP, out: r.Spans, metrics: r.Metrics}
 }
 
 // requestSeries returns the http.server.request.duration series the
 // receiver got for service, as "route status [code]".
 func (r *receiver) requestSeries(t *testing.T, service string) map[string]bool {
 	t.Helper()
-	data, err := os.ReadFile(strings.TrimSuffix(r.out, ".jsonl") + ".metrics.jsonl")
+	data, err := os.ReadFile(r.metrics)
 	if err != nil {
 		t.Fatalf("the receiver wrote no metrics: %v", err)
 	}

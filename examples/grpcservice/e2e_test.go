@@ -3,13 +3,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,71 +18,16 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
-	"github.com/supportkit/supportkit/internal/servicetest"
+	"github.com/supportkit/supportkit/internal/otlptest"
 	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
 
-// receiverBin is where .ci/setup.d/otlp-receiver.sh installs the OTLP
-// receiver; SUPPORTKIT_OTLP_RECEIVER overrides it.
-const receiverBin = "/usr/local/bin/supportkit-otlp-receiver"
-
-// startReceiver runs the OTLP receiver on 127.0.0.1 and returns its
-// OTLP/HTTP address and the file it writes spans to (OTLP JSON, a batch a
-// line); it stops when the test ends.
+// startReceiver runs the OTLP receiver (internal/otlptest) and returns its
+// OTLP/HTTP address and its spans file.
 func startReceiver(t *testing.T) (httpAddr, out string) {
 	t.Helper()
-	bin := os.Getenv("SUPPORTKIT_OTLP_RECEIVER")
-	if bin == "" {
-		bin = receiverBin
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("the OTLP receiver is not installed (%v): run .ci/setup.d/otlp-receiver.sh, or set SUPPORTKIT_OTLP_RECEIVER to its path", err)
-	}
-	httpAddr, out = servicetest.FreeAddr(t), filepath.Join(t.TempDir(), "spans.jsonl")
-	cmd := exec.Command(bin, "-grpc", servicetest.FreeAddr(t), "-http", httpAddr, "-out", out)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		ok := false
-		for sc.Scan() {
-			if sc.Text() == "ready" {
-				ok = true
-				break
-			}
-		}
-		ready <- ok
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-			t.Errorf("the OTLP receiver did not stop within 15s of SIGTERM")
-		}
-	})
-	select {
-	case ok := <-ready:
-		if !ok {
-			t.Fatalf("the OTLP receiver exited before it was ready:\n%s", stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the OTLP receiver was not ready within 30s:\n%s", stderr.String())
-	}
-	return httpAddr, out
+	r := otlptest.Start(t)
+	return r.HTTP, r.Spans
 }
 
 // otlpSpan is what the test reads back of a span.
