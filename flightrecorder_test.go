@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -20,12 +19,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/pprof/profile"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	exptrace "golang.org/x/exp/trace"
 
 	"github.com/supportkit/supportkit"
 	"github.com/supportkit/supportkit/errorsx"
 	"github.com/supportkit/supportkit/flightrec"
 	"github.com/supportkit/supportkit/health"
+	"github.com/supportkit/supportkit/internal/tracetasks"
 	"github.com/supportkit/supportkit/reporting"
 	"github.com/supportkit/supportkit/reporting/outbox"
 	"github.com/supportkit/supportkit/reporting/reportingtest"
@@ -224,32 +223,9 @@ func keys(m map[string]*sentry.Event) []string { return slices.Sorted(maps.Keys(
 // under flightrec.TraceIDCategory, the type of the task it was logged in.
 func traceTasks(t *testing.T, data []byte) map[string]string {
 	t.Helper()
-	rd, err := exptrace.NewReader(bytes.NewReader(data))
+	tasks, err := tracetasks.Read(data, flightrec.TraceIDCategory)
 	if err != nil {
 		t.Fatalf("reading the execution trace: %v", err)
-	}
-	types := map[exptrace.TaskID]string{}
-	logged := map[string]exptrace.TaskID{}
-	for {
-		ev, err := rd.ReadEvent()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("reading the execution trace: %v", err)
-		}
-		switch ev.Kind() {
-		case exptrace.EventTaskBegin:
-			types[ev.Task().ID] = ev.Task().Type
-		case exptrace.EventLog:
-			if l := ev.Log(); l.Category == flightrec.TraceIDCategory {
-				logged[l.Message] = l.Task
-			}
-		}
-	}
-	tasks := map[string]string{}
-	for id, task := range logged {
-		tasks[id] = types[task]
 	}
 	return tasks
 }

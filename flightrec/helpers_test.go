@@ -3,8 +3,6 @@ package flightrec_test
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"runtime"
 	"strings"
 	"sync"
@@ -12,9 +10,9 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
-	exptrace "golang.org/x/exp/trace"
 
 	"github.com/supportkit/supportkit/flightrec"
+	"github.com/supportkit/supportkit/internal/tracetasks"
 )
 
 // clock is the injected clock of the rate-limit tests.
@@ -77,33 +75,9 @@ func names(s *flightrec.Snapshot) []string {
 // under flightrec.TraceIDCategory, the type of the task it was logged in.
 func traceTasks(t *testing.T, data []byte) map[string]string {
 	t.Helper()
-	rd, err := exptrace.NewReader(bytes.NewReader(data))
+	tasks, err := tracetasks.Read(data, flightrec.TraceIDCategory)
 	if err != nil {
 		t.Fatalf("reading the execution trace: %v", err)
-	}
-	types := map[exptrace.TaskID]string{}
-	logged := map[string]exptrace.TaskID{}
-	for {
-		ev, err := rd.ReadEvent()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("reading the execution trace: %v", err)
-		}
-		switch ev.Kind() {
-		case exptrace.EventTaskBegin:
-			task := ev.Task()
-			types[task.ID] = task.Type
-		case exptrace.EventLog:
-			if l := ev.Log(); l.Category == flightrec.TraceIDCategory {
-				logged[l.Message] = l.Task
-			}
-		}
-	}
-	tasks := map[string]string{}
-	for id, task := range logged {
-		tasks[id] = types[task]
 	}
 	return tasks
 }
