@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"time"
 
 	"go.uber.org/zap"
@@ -161,18 +160,7 @@ func errOrOK(err error) string {
 
 // readOutboxEvent reads the event with the given ID from the outbox.
 func readOutboxEvent(dir, id string) (*demoEvent, error) {
-	if id == "" {
-		return nil, errors.New("no reference to look up")
-	}
-	matches, _ := filepath.Glob(filepath.Join(dir, "*-"+id+"-*"+outbox.Suffix))
-	if len(matches) != 1 {
-		return nil, fmt.Errorf("event %s is not in the outbox %s", id, dir)
-	}
-	data, err := os.ReadFile(matches[0])
-	if err != nil {
-		return nil, err
-	}
-	env, err := outbox.Parse(data)
+	env, err := outbox.Lookup(dir, id)
 	if err != nil {
 		return nil, err
 	}

@@ -407,15 +407,7 @@ func openWith(name string) string {
 
 // readOutboxEvent reads the event with the given ID from the outbox.
 func readOutboxEvent(dir, id string) (*demoEvent, error) {
-	matches, _ := filepath.Glob(filepath.Join(dir, "*-"+id+"-*"+outbox.Suffix))
-	if len(matches) != 1 {
-		return nil, fmt.Errorf("event %s is not in the outbox %s", id, dir)
-	}
-	data, err := os.ReadFile(matches[0])
-	if err != nil {
-		return nil, err
-	}
-	env, err := outbox.Parse(data)
+	env, err := outbox.Lookup(dir, id)
 	if err != nil {
 		return nil, err
 	}

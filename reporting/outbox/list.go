@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -152,4 +153,24 @@ func (f Found) Reason() string {
 		return ""
 	}
 	return strings.TrimSpace(string(data))
+}
+
+// Lookup reads the envelope of the event eventID from the outbox in dir,
+// wherever it is (pending, claimed or rejected), without changing
+// anything. It fails naming the event and the directory when no envelope
+// of that event is there.
+func Lookup(dir, eventID string) (*Envelope, error) {
+	if eventID == "" {
+		return nil, errors.New("outbox: no event ID to look up")
+	}
+	l, err := List(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range l.Envelopes {
+		if f.EventID == eventID {
+			return ReadFound(f)
+		}
+	}
+	return nil, fmt.Errorf("outbox: event %s is not in %s", eventID, dir)
 }

@@ -152,3 +152,51 @@ func TestListErrors(t *testing.T) {
 		t.Error("List created the missing directory")
 	}
 }
+
+// TestLookup: an event's envelope is found wherever it is (pending,
+// claimed, rejected); an unknown or empty ID is an error naming it.
+func TestLookup(t *testing.T) {
+	dir := t.TempDir()
+	o, err := outbox.Open(dir, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	const dest = "https://h/1"
+	for i := range 3 {
+		ev := &sentry.Event{EventID: sentry.EventID(fmt.Sprintf("%032d", i))}
+		env, err := outbox.EncodeEvent(ev, dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.Write(string(ev.EventID), dest, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, err := o.Claim(dest); err != nil || c == nil { // 0 claimed
+		t.Fatalf("claim: %v %v", c, err)
+	}
+	c, err := o.Claim(dest) // 1 rejected
+	if err != nil || c == nil {
+		t.Fatalf("claim: %v %v", c, err)
+	}
+	if err := o.Reject(c, "400"); err != nil {
+		t.Fatal(err)
+	}
+	before := tree(t, dir)
+	for i := range 3 {
+		id := fmt.Sprintf("%032d", i)
+		env, err := outbox.Lookup(dir, id)
+		if err != nil || env.EventID() != id {
+			t.Errorf("Lookup(%s) = %v, %v", id, env, err)
+		}
+	}
+	for _, id := range []string{"", fmt.Sprintf("%032d", 9)} {
+		if _, err := outbox.Lookup(dir, id); err == nil {
+			t.Errorf("Lookup(%q) found something", id)
+		}
+	}
+	if diff := cmp.Diff(before, tree(t, dir)); diff != "" {
+		t.Errorf("Lookup changed the outbox (-before +after):\n%s", diff)
+	}
+}
