@@ -31,7 +31,9 @@ const (
 func Up() Mode { return Mode{kind: modeUp} }
 
 // Down refuses connections: the listener is closed and open connections
-// are cut. Switching back to any other mode listens again on the same
+// are cut. An envelope recorded before the switch still gets its answer,
+// so that what a test saw recorded is what the sender saw acknowledged; a
+// request not yet recorded is cut unrecorded. Switching back to any other mode listens again on the same
 // address.
 func Down() Mode { return Mode{kind: modeDown} }
 

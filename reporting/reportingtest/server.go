@@ -50,6 +50,10 @@ type Server struct {
 	held        int
 
 	handlers sync.WaitGroup
+	// answering counts the answers of recorded envelopes being written:
+	// stopServing waits for them, so that a recorded envelope is always
+	// acknowledged (a cut answer would make the sender send it again).
+	answering sync.WaitGroup
 }
 
 // Received is one envelope a [Server] accepted.
@@ -122,13 +126,15 @@ func (s *Server) serve(ln net.Listener) {
 	}()
 }
 
-// stopServing closes the listener and every connection and waits for the
-// accept loop to end (s.mu held). Handlers still running are released by
-// the caller, through modeChanged or closing.
+// stopServing lets the answers of envelopes already recorded go out, then
+// closes the listener and every connection and waits for the accept loop
+// to end (s.mu held). Handlers still running are released by the caller,
+// through modeChanged or closing.
 func (s *Server) stopServing() {
 	if s.srv == nil {
 		return
 	}
+	s.answering.Wait()
 	_ = s.srv.Close()
 	<-s.serveDone
 	s.srv, s.serveDone = nil, nil
@@ -412,10 +418,14 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, body []byte, rea
 		return // the client is gone: it will not learn of an answer, so none is recorded
 	}
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || s.mode.kind == modeDown {
+		// Cut before it was recorded: the sender learns nothing and
+		// Sentry has nothing, as with a host that died meanwhile.
 		s.mu.Unlock()
 		panic(http.ErrAbortHandler)
 	}
+	s.answering.Add(1)
+	defer s.answering.Done()
 	s.envelopes = append(s.envelopes, Received{
 		Project: project, Key: key, Header: env.header,
 		Events: env.events, Attachments: env.attachments, EventJSON: env.eventJSON,
@@ -427,6 +437,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, body []byte, rea
 	id, _ := env.header["event_id"].(string)
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = fmt.Fprintf(w, "{\"id\":%q}\n", id)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush() // on the wire before a switch to Down may close the connection
+	}
 }
 
 // envelopeProject returns <project> of "/api/<project>/envelope/".

@@ -429,3 +429,34 @@ func TestServerWaitEvents(t *testing.T) {
 		t.Errorf("WaitEvents for 3 of 2: %d events, %v; want 2 and the deadline", len(evs), err)
 	}
 }
+
+// TestServerDownAfterRecordAnswers: an envelope the server has recorded is
+// always acknowledged, even when the mode turns to Down right after, so
+// that "received" in a test means what a sender learns of too. Cutting the
+// answer of a recorded envelope made the sender retry an event Sentry had,
+// and end-to-end tests saw it delivered twice.
+func TestServerDownAfterRecordAnswers(t *testing.T) {
+	srv := newServer(t)
+	for i := range 200 {
+		client := newClient(t)
+		res := make(chan error, 1)
+		go func() {
+			status, _, err := post(t.Context(), client, srv.DSN("1"), "", envelope(fmt.Sprintf("d%03d", i)), false)
+			if err == nil && status != 200 {
+				err = fmt.Errorf("status %d", status)
+			}
+			res <- err
+		}()
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		_, err := srv.WaitEvents(ctx, "1", i+1)
+		cancel()
+		if err != nil {
+			t.Fatalf("envelope %d: %v", i, err)
+		}
+		srv.Set(reportingtest.Down())
+		if err := <-res; err != nil {
+			t.Fatalf("envelope %d was recorded but its sender got %v", i, err)
+		}
+		srv.Set(reportingtest.Up())
+	}
+}
