@@ -38,7 +38,8 @@ func serveMeasured(ctx context.Context, log *zap.Logger, rep *reporting.Reporter
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orders/{id}", getOrder)
 	mux.Handle("GET /metrics", prov.Handler()) // Prometheus; OpenMetrics (exemplars) when asked
-	srv.Handler = tracing.Middleware()(prov.Middleware()(rep.Middleware(mux)))
+	// MarkPanics, inside reporting: a panic it recovers counts as error.type="internal".
+	srv.Handler = tracing.Middleware()(prov.Middleware()(rep.Middleware(prov.MarkPanics()(mux))))
 	return srv.Serve(ln)
 }
 

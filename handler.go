@@ -15,7 +15,8 @@ var probePaths = [...]string{"/livez", "/readyz", "/startupz", "/healthz"}
 //     route the mux matched ("GET /orders/{id}", panicking requests
 //     too), the trace ID in the context;
 //   - the metrics middleware inside it: the request's duration by route,
-//     method, status and error code, with the trace as the exemplar;
+//     method, status and error code (a panic: "internal"), with the
+//     trace as the exemplar;
 //   - the reporting middleware inside that: a hub per request, panics
 //     recovered, reported with the request's trace and answered 500
 //     problem+json with the event ID as the reference;
@@ -34,6 +35,7 @@ func (s *Service) Handler(h http.Handler) http.Handler {
 	if s.flight != nil {
 		h = s.flightMiddleware(h) // WithFlightRecorder: request tasks, slow requests
 	}
+	h = s.metrics.MarkPanics()(h) // a panic reporting recovers is counted as "internal"
 	app := s.tracing.Middleware()(s.metrics.Middleware()(s.rep.Middleware(h)))
 	if s.cfg.noProbes || s.health == nil {
 		return app

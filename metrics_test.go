@@ -15,7 +15,9 @@ import (
 )
 
 // TestMetricsWired: through Service.Handler, each request is counted by
-// route, method, status and, for a failure, its errorsx code; probes are
+// route, method, status and, for a failure, its errorsx code (a panic
+// reporting recovered: internal, as the metrics middleware says of one it
+// sees go by); probes are
 // not; health and reporting figures are read at collection (issue 16,
 // point 8).
 func TestMetricsWired(t *testing.T) {
@@ -26,6 +28,7 @@ func TestMetricsWired(t *testing.T) {
 	get(t, h, "GET", "/orders/1")
 	get(t, h, "GET", "/orders/42")
 	get(t, h, "GET", "/fail")
+	get(t, h, "GET", "/panic") // recovered by reporting, inside the metrics middleware
 	get(t, h, "GET", "/readyz")
 	waitStatus(t, r.sk.Health(), "inventory", health.StatusPass)
 
@@ -49,7 +52,7 @@ func TestMetricsWired(t *testing.T) {
 			}
 		}
 	}
-	want := map[string]uint64{"/orders/{id} 200 ": 1, "/orders/{id} 404 not_found": 1, "/fail 503 unavailable": 1}
+	want := map[string]uint64{"/orders/{id} 200 ": 1, "/orders/{id} 404 not_found": 1, "/fail 503 unavailable": 1, "/panic 500 internal": 1}
 	if diff := cmp.Diff(want, requests); diff != "" {
 		t.Errorf("request counts by route, status and code (-want +got):\n%s", diff)
 	}

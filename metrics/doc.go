@@ -22,7 +22,7 @@
 //	defer prov.Shutdown(context.Background()) // after the HTTP server has stopped
 //
 //	mux.Handle("GET /metrics", prov.Handler())
-//	handler := tracing.Middleware()(prov.Middleware()(rep.Middleware(mux)))
+//	handler := tracing.Middleware()(prov.Middleware()(rep.Middleware(prov.MarkPanics()(mux))))
 //
 // Setup installs its meter provider as OpenTelemetry's global one, where
 // other instrumentation (otelhttp in a client transport, a database

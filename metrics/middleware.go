@@ -76,9 +76,11 @@ func DefaultFilter(r *http.Request) bool {
 // holds its span: when the span is sampled, its duration sample carries the
 // trace ID as an exemplar (the SDK's default exemplar filter,
 // trace_based). Place it outside the reporting middleware and the mux, so
-// that the route and the error code come back up to it:
+// that the route and the error code come back up to it, with
+// [Provider.MarkPanics] inside the reporting middleware, so that a panic
+// it recovers is counted as "internal":
 //
-//	handler := tracing.Middleware()(prov.Middleware()(rep.Middleware(mux)))
+//	handler := tracing.Middleware()(prov.Middleware()(rep.Middleware(prov.MarkPanics()(mux))))
 //
 // Requests to the health endpoints are not measured ([DefaultFilter]).
 // When metrics are off, Middleware returns the handler unchanged: nothing
@@ -151,6 +153,49 @@ func SetErrorCode(ctx context.Context, code errorsx.Code) {
 	if ex, ok := ctx.Value(exchangeKey{}).(*exchange); ok {
 		ex.mu.Lock()
 		ex.code = code
+		ex.mu.Unlock()
+	}
+}
+
+// MarkPanics returns the middleware that goes inside a middleware that
+// recovers panics (the reporting middleware, which answers them 500),
+// between it and the mux:
+//
+//	prov.Middleware()(rep.Middleware(prov.MarkPanics()(mux)))
+//
+// When the handler panics, it tells the metrics middleware outside, so that
+// the request is recorded with error.type "internal", as a panic that
+// passes through the metrics middleware is (unless the handler gave
+// [SetErrorCode] a code first); without it the recovered request is
+// recorded as a 500 with no code ("500"). It does not recover: the panic
+// goes on up as it was. supportkit's Service.Handler places it. When
+// metrics are off, it returns the handler unchanged.
+func (p *Provider) MarkPanics() func(http.Handler) http.Handler {
+	if p == nil || p.requests == nil {
+		return func(next http.Handler) http.Handler { return next }
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			returned := false
+			defer func() {
+				if !returned {
+					setPanicked(r.Context())
+				}
+			}()
+			next.ServeHTTP(w, r)
+			returned = true
+		})
+	}
+}
+
+// setPanicked gives the request's exchange the code "internal" unless it
+// has one.
+func setPanicked(ctx context.Context) {
+	if ex, ok := ctx.Value(exchangeKey{}).(*exchange); ok {
+		ex.mu.Lock()
+		if ex.code.IsZero() {
+			ex.code = errorsx.Internal
+		}
 		ex.mu.Unlock()
 	}
 }

@@ -168,6 +168,102 @@ func TestMiddlewareRecordsAPanicAndLetsItGoOn(t *testing.T) {
 	}
 }
 
+// recovering stands for the reporting middleware: it recovers a panic and
+// answers 500.
+func recovering(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				w.WriteHeader(http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// TestMarkPanics: a panic recovered inside the middleware is counted as
+// "internal" (or the code the handler set) with MarkPanics inside the
+// recovering middleware, and as a bare "500" without it; a request that
+// does not panic keeps its own code.
+func TestMarkPanics(t *testing.T) {
+	mux := func() *http.ServeMux {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
+		mux.HandleFunc("/panic-coded", func(_ http.ResponseWriter, r *http.Request) {
+			SetErrorCode(r.Context(), errorsx.Unavailable)
+			panic("down")
+		})
+		mux.HandleFunc("/fine", func(w http.ResponseWriter, r *http.Request) {
+			SetErrorCode(r.Context(), errorsx.NotFound)
+			w.WriteHeader(http.StatusNotFound)
+		})
+		return mux
+	}
+	for _, tt := range []struct {
+		name   string
+		marked bool
+		want   map[string]uint64
+	}{
+		{"marked", true, map[string]uint64{
+			"error.type=internal,http.request.method=GET,http.response.status_code=500,http.route=/panic,url.scheme=http":          1,
+			"error.type=unavailable,http.request.method=GET,http.response.status_code=500,http.route=/panic-coded,url.scheme=http": 1,
+			"error.type=not_found,http.request.method=GET,http.response.status_code=404,http.route=/fine,url.scheme=http":          1,
+		}},
+		{"unmarked", false, map[string]uint64{
+			"error.type=500,http.request.method=GET,http.response.status_code=500,http.route=/panic,url.scheme=http":               1,
+			"error.type=unavailable,http.request.method=GET,http.response.status_code=500,http.route=/panic-coded,url.scheme=http": 1,
+			"error.type=not_found,http.request.method=GET,http.response.status_code=404,http.route=/fine,url.scheme=http":          1,
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, reader := setupManual(t)
+			var inner http.Handler = mux()
+			if tt.marked {
+				inner = p.MarkPanics()(inner)
+			}
+			h := p.Middleware()(recovering(inner))
+			for _, path := range []string{"/panic", "/panic-coded", "/fine"} {
+				serve(h, "GET", path)
+			}
+			if diff := cmp.Diff(tt.want, histogramCounts(t, collect(t, reader), durationName)); diff != "" {
+				t.Errorf("request counts mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMarkPanicsOff: with metrics off (or no provider) MarkPanics adds
+// nothing to the request path, and a panic goes on up unchanged.
+func TestMarkPanicsOff(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_SDK_DISABLED", "true")
+	off, err := Setup(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = off.Shutdown(context.Background()) })
+	for name, p := range map[string]*Provider{"disabled": off, "nil": nil} {
+		next := &countingHandler{}
+		if got := p.MarkPanics()(next); got != http.Handler(next) {
+			t.Errorf("%s: MarkPanics wrapped the handler: %T", name, got)
+		}
+	}
+	p, _ := setupManual(t)
+	h := p.MarkPanics()(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	func() {
+		defer func() {
+			if v := recover(); v != "boom" {
+				t.Errorf("recovered %v, want the handler's own panic", v)
+			}
+		}()
+		serve(h, "GET", "/x")
+	}()
+}
+
+type countingHandler struct{ n int }
+
+func (c *countingHandler) ServeHTTP(http.ResponseWriter, *http.Request) { c.n++ }
+
 func TestMiddlewareFilter(t *testing.T) {
 	p, reader := setupManual(t)
 	all := p.Middleware(WithFilter(func(*http.Request) bool { return true }))(testMux())
