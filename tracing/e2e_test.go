@@ -22,8 +22,8 @@ import (
 
 type receiver struct {
 	GRPC, HTTP string // host:port
-	out        string // the spans file
 	metrics    string // the metrics file
+	rcv        *otlptest.Receiver
 }
 
 // startReceiver runs the OTLP receiver (internal/otlptest) and stops it
@@ -31,7 +31,7 @@ type receiver struct {
 func startReceiver(t *testing.T) *receiver {
 	t.Helper()
 	r := otlptest.Start(t)
-	return &receiver{GRPC: r.GRPC, HTTP: r.HTTP, out: r.Spans, metrics: r.Metrics}
+	return &receiver{GRPC: r.GRPC, HTTP: r.HTTP, metrics: r.Metrics, rcv: r}
 }
 
 // requestSeries returns the http.server.request.duration series the
@@ -119,61 +119,11 @@ func (kv otlpKV) text() string { return kv.Value.StringValue + kv.Value.IntValue
 // spans returns the spans the receiver has written so far.
 func (r *receiver) spans(t *testing.T) []span {
 	t.Helper()
-	data, err := os.ReadFile(r.out)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
 	var out []span
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if line == "" {
-			continue
-		}
-		var batch struct {
-			ResourceSpans []struct {
-				Resource struct {
-					Attributes []otlpKV `json:"attributes"`
-				} `json:"resource"`
-				ScopeSpans []struct {
-					Spans []struct {
-						TraceID      string   `json:"traceId"`
-						ParentSpanID string   `json:"parentSpanId"`
-						Name         string   `json:"name"`
-						Kind         int      `json:"kind"`
-						Attributes   []otlpKV `json:"attributes"`
-						Status       struct {
-							Code int `json:"code"`
-						} `json:"status"`
-					} `json:"spans"`
-				} `json:"scopeSpans"`
-			} `json:"resourceSpans"`
-		}
-		if err := json.Unmarshal([]byte(line), &batch); err != nil {
-			t.Fatalf("the receiver wrote a line that is not OTLP JSON: %v\n%s", err, line)
-		}
-		for _, rs := range batch.ResourceSpans {
-			service := ""
-			for _, kv := range rs.Resource.Attributes {
-				if kv.Key == "service.name" {
-					service = kv.text()
-				}
-			}
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					sp := span{Service: service, Name: s.Name, TraceID: s.TraceID, ParentSpanID: s.ParentSpanID, Kind: s.Kind, Status: s.Status.Code}
-					for _, kv := range s.Attributes {
-						switch kv.Key {
-						case "http.route":
-							sp.Route = kv.text()
-						case "url.path":
-							sp.Path = kv.text()
-						case "http.response.status_code":
-							sp.StatusCode = kv.text()
-						}
-					}
-					out = append(out, sp)
-				}
-			}
-		}
+	for _, s := range r.rcv.ReadSpans(t) {
+		out = append(out, span{Service: s.Service, Name: s.Name, TraceID: s.TraceID, ParentSpanID: s.ParentSpanID,
+			Kind: s.Kind, Status: s.Status, Route: s.Attributes["http.route"], Path: s.Attributes["url.path"],
+			StatusCode: s.Attributes["http.response.status_code"]})
 	}
 	return out
 }

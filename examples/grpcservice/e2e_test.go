@@ -4,8 +4,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,84 +20,6 @@ import (
 	"github.com/supportkit/supportkit/reporting/reportingtest"
 )
 
-// startReceiver runs the OTLP receiver (internal/otlptest) and returns its
-// OTLP/HTTP address and its spans file.
-func startReceiver(t *testing.T) (httpAddr, out string) {
-	t.Helper()
-	r := otlptest.Start(t)
-	return r.HTTP, r.Spans
-}
-
-// otlpSpan is what the test reads back of a span.
-type otlpSpan struct {
-	Name, TraceID string
-	Kind, Status  int // kind 2 server, 3 client; status 0 unset, 2 error
-	Description   string
-	EventID       string // the sentry.event_id attribute
-	Exceptions    int
-}
-
-func readSpans(t *testing.T, file string) []otlpSpan {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	type kv struct {
-		Key   string `json:"key"`
-		Value struct {
-			StringValue string `json:"stringValue"`
-		} `json:"value"`
-	}
-	var out []otlpSpan
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if line == "" {
-			continue
-		}
-		var batch struct {
-			ResourceSpans []struct {
-				ScopeSpans []struct {
-					Spans []struct {
-						TraceID    string `json:"traceId"`
-						Name       string `json:"name"`
-						Kind       int    `json:"kind"`
-						Attributes []kv   `json:"attributes"`
-						Events     []struct {
-							Name string `json:"name"`
-						} `json:"events"`
-						Status struct {
-							Code    int    `json:"code"`
-							Message string `json:"message"`
-						} `json:"status"`
-					} `json:"spans"`
-				} `json:"scopeSpans"`
-			} `json:"resourceSpans"`
-		}
-		if err := json.Unmarshal([]byte(line), &batch); err != nil {
-			t.Fatalf("the receiver wrote a line that is not OTLP JSON: %v\n%s", err, line)
-		}
-		for _, rs := range batch.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					sp := otlpSpan{Name: s.Name, TraceID: s.TraceID, Kind: s.Kind, Status: s.Status.Code, Description: s.Status.Message}
-					for _, a := range s.Attributes {
-						if a.Key == "sentry.event_id" {
-							sp.EventID = a.Value.StringValue
-						}
-					}
-					for _, e := range s.Events {
-						if e.Name == "exception" {
-							sp.Exceptions++
-						}
-					}
-					out = append(out, sp)
-				}
-			}
-		}
-	}
-	return out
-}
-
 // TestE2EIncidentPath runs the example service as a program over TCP on
 // 127.0.0.1, exporting spans to a real OTLP receiver and events to a fake
 // Sentry, and follows each failure from the client's status to the span
@@ -107,7 +27,8 @@ func readSpans(t *testing.T, file string) []otlpSpan {
 // events name the method as their transaction and carry the span's trace
 // ID, the ErrorInfo reference is the event ID; health checks make no span.
 func TestE2EIncidentPath(t *testing.T) {
-	otlpAddr, spansFile := startReceiver(t)
+	rcv := otlptest.Start(t)
+	otlpAddr := rcv.HTTP
 	sentrySrv := reportingtest.NewServer()
 	t.Cleanup(sentrySrv.Close)
 	p, addr := start(t,
@@ -157,8 +78,8 @@ func TestE2EIncidentPath(t *testing.T) {
 		t.Fatalf("the service did not stop\nstderr:\n%s", p.stderr)
 	}
 
-	servers := map[string]otlpSpan{}
-	for _, s := range readSpans(t, spansFile) {
+	servers := map[string]otlptest.Span{}
+	for _, s := range rcv.ReadSpans(t) {
 		if strings.HasPrefix(s.Name, "grpc.health.v1.") {
 			t.Errorf("a health check was traced: %+v", s)
 		}
@@ -183,7 +104,7 @@ func TestE2EIncidentPath(t *testing.T) {
 		v := view{Status: s.Status, Exceptions: s.Exceptions}
 		for _, ev := range evs {
 			if string(ev.EventID) == refs[m] {
-				v.RefIsEvent = s.EventID == refs[m]
+				v.RefIsEvent = s.Attributes["sentry.event_id"] == refs[m]
 				v.Transaction = ev.Transaction
 				v.SameTrace = ev.Contexts["trace"]["trace_id"] == s.TraceID
 			}

@@ -7,6 +7,7 @@ package otlptest
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -92,4 +93,94 @@ func Start(t testing.TB) *Receiver {
 		t.Fatalf("the OTLP receiver was not ready within 30s:\n%s", stderr.String())
 	}
 	return r
+}
+
+// Span is what the tests read back of a span the receiver wrote.
+type Span struct {
+	Service      string // the resource's service.name
+	Name         string
+	TraceID      string
+	ParentSpanID string
+	Kind         int    // 2 server, 3 client
+	Status       int    // 0 unset, 1 ok, 2 error
+	Description  string // the status description
+	// Attributes holds the span's string and integer attributes, as text.
+	Attributes map[string]string
+	// Exceptions counts the span's "exception" events.
+	Exceptions int
+}
+
+// kv is an OTLP JSON attribute; integers are written as strings.
+type kv struct {
+	Key   string `json:"key"`
+	Value struct {
+		StringValue string `json:"stringValue"`
+		IntValue    string `json:"intValue"`
+	} `json:"value"`
+}
+
+// ReadSpans returns the spans the receiver has written so far, in the
+// order it wrote them. It fails the test on a line that is not OTLP JSON.
+func (r *Receiver) ReadSpans(t testing.TB) []Span {
+	t.Helper()
+	data, err := os.ReadFile(r.Spans)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var out []Span
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var batch struct {
+			ResourceSpans []struct {
+				Resource struct {
+					Attributes []kv `json:"attributes"`
+				} `json:"resource"`
+				ScopeSpans []struct {
+					Spans []struct {
+						TraceID      string `json:"traceId"`
+						ParentSpanID string `json:"parentSpanId"`
+						Name         string `json:"name"`
+						Kind         int    `json:"kind"`
+						Attributes   []kv   `json:"attributes"`
+						Events       []struct {
+							Name string `json:"name"`
+						} `json:"events"`
+						Status struct {
+							Code    int    `json:"code"`
+							Message string `json:"message"`
+						} `json:"status"`
+					} `json:"spans"`
+				} `json:"scopeSpans"`
+			} `json:"resourceSpans"`
+		}
+		if err := json.Unmarshal([]byte(line), &batch); err != nil {
+			t.Fatalf("the receiver wrote a line that is not OTLP JSON: %v\n%s", err, line)
+		}
+		for _, rs := range batch.ResourceSpans {
+			service := ""
+			for _, a := range rs.Resource.Attributes {
+				if a.Key == "service.name" {
+					service = a.Value.StringValue
+				}
+			}
+			for _, ss := range rs.ScopeSpans {
+				for _, s := range ss.Spans {
+					sp := Span{Service: service, Name: s.Name, TraceID: s.TraceID, ParentSpanID: s.ParentSpanID,
+						Kind: s.Kind, Status: s.Status.Code, Description: s.Status.Message, Attributes: map[string]string{}}
+					for _, a := range s.Attributes {
+						sp.Attributes[a.Key] = a.Value.StringValue + a.Value.IntValue
+					}
+					for _, e := range s.Events {
+						if e.Name == "exception" {
+							sp.Exceptions++
+						}
+					}
+					out = append(out, sp)
+				}
+			}
+		}
+	}
+	return out
 }
